@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh machine, then runs lint, types and tests.
+# Usage: bash scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+
+# --- system packages (Debian) the tests use: a real headless browser, the sandbox -------
+APT_PACKAGES="chromium bubblewrap"
+missing=""
+for pkg in $APT_PACKAGES; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian packages:$missing"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null) \
+      || echo "warning: could not install$missing; tests that need them will be skipped"
+  else
+    echo "warning: not root, cannot install$missing; tests that need them will be skipped"
+  fi
+fi
+
+# --- Python packages ---------------------------------------------------------------------
+$PY -m pip install -q --disable-pip-version-check -e ".[test]"
+
+# --- static checks -----------------------------------------------------------------------
+$PY -m ruff check src tests examples bench
+$PY -m mypy
+
+# --- the suite ---------------------------------------------------------------------------
+set +e
+$PY -m pytest -q -p no:cacheprovider "$@"
+rc=$?
+set -e
+if [ $rc -eq 5 ]; then echo "no tests collected"; exit 1; fi
+exit $rc

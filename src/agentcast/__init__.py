@@ -1,0 +1,67 @@
+"""agentcast: multi-agent applications on LLMs by message exchange.
+
+The public names load lazily (PEP 562), so ``import agentcast`` stays fast and optional
+engines are imported only when used. ``__all__`` is pinned by tests/test_public_api.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # messages
+    "Msg": "agentcast.message",
+    "Placeholder": "agentcast.message",
+    # agents
+    "Agent": "agentcast.agents.base",
+    "DialogAgent": "agentcast.agents.dialog",
+    "UserAgent": "agentcast.agents.user",
+    # pipelines
+    "sequential_pipeline": "agentcast.pipelines",
+    "if_else_pipeline": "agentcast.pipelines",
+    "switch_pipeline": "agentcast.pipelines",
+    "for_loop_pipeline": "agentcast.pipelines",
+    "while_loop_pipeline": "agentcast.pipelines",
+    "fanout_pipeline": "agentcast.pipelines",
+    "SequentialPipeline": "agentcast.pipelines",
+    "IfElsePipeline": "agentcast.pipelines",
+    "SwitchPipeline": "agentcast.pipelines",
+    "ForLoopPipeline": "agentcast.pipelines",
+    "WhileLoopPipeline": "agentcast.pipelines",
+    "FanoutPipeline": "agentcast.pipelines",
+    # hub
+    "msghub": "agentcast.hub",
+    "MsgHub": "agentcast.hub",
+    # setup and runtime
+    "init": "agentcast.init",
+    "gather": "agentcast.runtime.actor",
+    "wait_all": "agentcast.runtime.actor",
+    # models
+    "ChatModel": "agentcast.models.base",
+    "ModelResponse": "agentcast.models.base",
+    "get_model": "agentcast.models.registry",
+    # errors
+    "AgentcastError": "agentcast.exceptions",
+    "AgentCallError": "agentcast.exceptions",
+    "ConfigError": "agentcast.exceptions",
+    "InvalidMessageError": "agentcast.exceptions",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentcast' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

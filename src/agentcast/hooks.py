@@ -1,0 +1,69 @@
+"""A tiny in-process event bus that every layer may emit to.
+
+It imports nothing, so the lowest layers (message, runtime, models) can report what happens
+without knowing about the observability layer above them. ``observe`` subscribes.
+Emitters guard with ``if hooks.listeners:`` so that the per-message path pays one truth test
+when nobody listens.
+
+Event kinds (``kind`` string, ``data`` dict):
+
+- ``"reply"``: an agent produced a message. data: agent, seq_id, msg, input (Msg|list|None),
+  started (float), ended (float), error (BaseException|None)
+- ``"observe"``: an agent observed a message. data: agent, msg
+- ``"model_call"``: data: model (name), config_name, agent (or None), usage (prompt_tokens,
+  completion_tokens), latency, retries, error, messages (list[Msg] sent), response
+- ``"tool_call"``: data: name, arguments, status, duration, agent, error
+- ``"agent_event"``: anything else worth recording. data: agent, event, detail
+
+Guards run *before* a model call and may raise (``BudgetExceeded``) to refuse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Listener = Callable[[str, dict[str, Any]], None]
+Guard = Callable[[dict[str, Any]], None]
+
+listeners: list[Listener] = []
+guards: list[Guard] = []
+
+
+def emit(kind: str, data: dict[str, Any]) -> None:
+    """Deliver an event to every listener; a failing listener never breaks the run."""
+    for listener in tuple(listeners):
+        try:
+            listener(kind, data)
+        except Exception:  # noqa: BLE001 - observability must not take the workflow down
+            import logging
+
+            logging.getLogger("agentcast.hooks").exception("event listener failed")
+
+
+def subscribe(listener: Listener) -> Callable[[], None]:
+    """Add a listener; returns a function that removes it again."""
+    listeners.append(listener)
+
+    def unsubscribe() -> None:
+        if listener in listeners:
+            listeners.remove(listener)
+
+    return unsubscribe
+
+
+def add_guard(guard: Guard) -> Callable[[], None]:
+    """Add a pre-call guard; returns a function that removes it again."""
+    guards.append(guard)
+
+    def remove() -> None:
+        if guard in guards:
+            guards.remove(guard)
+
+    return remove
+
+
+def check_guards(info: dict[str, Any]) -> None:
+    """Run every guard; the first that raises refuses the call."""
+    for guard in tuple(guards):
+        guard(info)

@@ -1,0 +1,36 @@
+"""Pins the public face: adding or removing a public name is a deliberate act."""
+
+import importlib
+
+import agentcast as ac
+
+EXPECTED = sorted([
+    "Agent", "AgentCallError", "AgentcastError", "ChatModel", "ConfigError", "DialogAgent",
+    "FanoutPipeline", "ForLoopPipeline", "IfElsePipeline", "InvalidMessageError", "ModelResponse",
+    "Msg", "MsgHub", "Placeholder", "SequentialPipeline", "SwitchPipeline", "UserAgent",
+    "WhileLoopPipeline", "fanout_pipeline", "for_loop_pipeline", "gather", "get_model",
+    "if_else_pipeline", "init", "msghub", "sequential_pipeline", "switch_pipeline", "wait_all",
+    "while_loop_pipeline",
+])
+
+
+def test_all_is_pinned_and_sorted():
+    assert ac.__all__ == EXPECTED
+
+
+def test_every_public_name_resolves():
+    for name in ac.__all__:
+        assert getattr(ac, name) is not None, name
+
+
+def test_unknown_name_is_an_attribute_error():
+    import pytest
+
+    with pytest.raises(AttributeError):
+        ac.does_not_exist  # noqa: B018
+
+
+def test_exceptions_module_draws_its_tree():
+    exc = importlib.import_module("agentcast.exceptions")
+    for name in ("UsageError", "RunError", "ModelFacingError"):
+        assert name in (exc.__doc__ or "")
