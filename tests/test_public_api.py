@@ -9,8 +9,8 @@ EXPECTED = sorted([
     "FanoutPipeline", "ForLoopPipeline", "IfElsePipeline", "InvalidMessageError", "ModelResponse",
     "Msg", "MsgHub", "Placeholder", "SequentialPipeline", "SwitchPipeline", "UserAgent",
     "WhileLoopPipeline", "fanout_pipeline", "for_loop_pipeline", "gather", "get_model",
-    "if_else_pipeline", "init", "msghub", "sequential_pipeline", "switch_pipeline", "wait_all",
-    "while_loop_pipeline",
+    "if_else_pipeline", "init", "msghub", "print_usage", "sequential_pipeline", "switch_pipeline", "wait_all",
+    "while_loop_pipeline", "wait_all_async",
 ])
 
 

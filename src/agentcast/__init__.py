@@ -40,10 +40,13 @@ _EXPORTS: dict[str, str] = {
     "init": "agentcast.init",
     "gather": "agentcast.runtime.actor",
     "wait_all": "agentcast.runtime.actor",
+    "wait_all_async": "agentcast.runtime.actor",
     # models
     "ChatModel": "agentcast.models.base",
     "ModelResponse": "agentcast.models.base",
     "get_model": "agentcast.models.registry",
+    # observability
+    "print_usage": "agentcast.observe.monitor",
     # errors
     "AgentcastError": "agentcast.exceptions",
     "AgentCallError": "agentcast.exceptions",

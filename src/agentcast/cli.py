@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "runs": ("agentcast.observe.cli", "list recorded runs; `runs show ID` prints a transcript"),
 }
 
 

@@ -13,6 +13,7 @@ Three branches, because three different people must act on them::
     │   ├── AgentCallError            a reply raised; the original is kept as __cause__
     │   ├── ModelError                a model call failed for good
     │   │   ├── TransientModelError       429 / 5xx / timeout / reset (retried first)
+    │   │   │   └── RetriesExhaustedError     still failing after the retry policy gave up
     │   │   ├── UnresolvableModelError    401/403, unknown model, quota: never retried
     │   │   └── ResponseParseError        output still unusable after repair and re-asks
     │   ├── BudgetExceeded            a call refused because it would pass a budget
@@ -21,7 +22,8 @@ Three branches, because three different people must act on them::
     │   └── TerminationError          a loop hit its cap where that is an error
     └── ModelFacingError          errors the *model* should read and correct
         ├── ToolInputError            bad tool name or arguments
-        └── ToolExecutionError        the tool ran and failed
+        ├── ToolExecutionError        the tool ran and failed
+        └── ReplyFormatError          (ValueError) a reply is not the JSON/shape asked for
 """
 
 from __future__ import annotations
@@ -113,6 +115,19 @@ class TransientModelError(ModelError):
         self.retry_after = retry_after
 
 
+class RetriesExhaustedError(TransientModelError):
+    """Transient faults outlasted the retry policy (count or deadline); the last is __cause__.
+
+    A separate class so that fallback models and callers can tell "gave up" from "one blip".
+    """
+
+    def __init__(
+        self, message: str, *, model: str = "", status: int | None = None, attempts: int = 0
+    ) -> None:
+        super().__init__(message, model=model, status=status)
+        self.attempts = attempts
+
+
 class UnresolvableModelError(ModelError):
     """Never retried: bad credentials, unknown model, exhausted quota. Says what to fix."""
 
@@ -152,3 +167,8 @@ class ToolInputError(ModelFacingError):
 
 class ToolExecutionError(ModelFacingError):
     """The tool ran and failed; the model reads why."""
+
+
+class ReplyFormatError(ModelFacingError, ValueError):
+    """A reply could not be parsed or validated even after rule-based repair; the text is
+    shown to the model when it is asked again (a ResponseParseError ends the re-asks)."""

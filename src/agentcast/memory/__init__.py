@@ -1,1 +1,5 @@
-"""agentcast.memory"""
+"""Agent memory."""
+
+from agentcast.memory.list_memory import ListMemory
+
+__all__ = ["ListMemory"]

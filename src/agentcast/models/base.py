@@ -10,9 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from agentcast import hooks
+from agentcast.exceptions import ModelError
+from agentcast.faults import RetryPolicy
 from agentcast.message import Msg
 
 
@@ -45,6 +47,9 @@ class ModelChunk:
     tool_calls: list[ToolCall] | None = None  # complete calls, when the provider has them
     usage: Usage | None = None
     raw: Any = None
+    # A retried stream (or a fallback model) is starting over with different text: a live
+    # printer should mark what it showed as abandoned. See models/retry.py.
+    reset: bool = False
 
 
 @dataclass
@@ -57,7 +62,8 @@ class ModelResponse:
     usage: Usage = field(default_factory=Usage)
     model: str = ""
     latency: float = 0.0
-    retries: int = 0
+    retries: int = 0  # transport retries (accessibility errors) behind this response
+    reasks: int = 0  # times the model was asked again after an unusable reply
     raw: Any = None
 
 
@@ -86,18 +92,37 @@ class ChatModel(Protocol):
 
 
 class ChatModelBase:
-    """Shared machinery: drain the stream, time it, report usage, run budget guards.
+    """Shared machinery: drain the stream, time it, report usage, run budget guards, and the
+    layered fault tolerance (models/retry.py, parsing.py, repair.py, fallback.py).
 
-    Subclasses implement ``_stream``. Retries, repair and structured output layer on top of
-    this in the fault-tolerance modules; this class keeps only what every call needs.
+    Subclasses implement ``_stream`` and raise ``TransientModelError`` (with ``retry_after``)
+    or ``UnresolvableModelError`` from it. The constructor consumes these config keys, so
+    providers should pass ``**kwargs`` on: ``generate_args``, ``retry`` (a RetryPolicy or its
+    fields), ``max_retries`` and ``timeout`` (shortcuts into it), ``fallback`` and
+    ``fallback_on``. ``self.retry_policy.timeout`` is the HTTP read timeout to give an SDK
+    client, whose own retries must be off. Set ``supports_json_schema`` / ``supports_json_mode``
+    when the provider takes ``response_format`` in the OpenAI form.
     """
 
     model_type: str = "base"
+    supports_json_schema: ClassVar[bool] = False
+    supports_json_mode: ClassVar[bool] = False
 
     def __init__(self, config_name: str = "", model_name: str = "", **kwargs: Any) -> None:
         self.config_name = config_name or model_name or type(self).__name__
         self.model_name = model_name or self.config_name
         self.generate_args: dict[str, Any] = dict(kwargs.pop("generate_args", None) or {})
+        self.retry_policy = RetryPolicy.from_config(
+            kwargs.pop("retry", None), max_retries=kwargs.pop("max_retries", None),
+            timeout=kwargs.pop("timeout", "default"),
+        )
+        self.fallback: tuple[Any, ...] = ()
+        self.fallback_on: tuple[str, ...] = ("transient",)
+        fallback, fallback_on = kwargs.pop("fallback", None), kwargs.pop("fallback_on", None)
+        if fallback is not None or fallback_on is not None:
+            from agentcast.models.fallback import check_fallback_config
+
+            self.fallback, self.fallback_on = check_fallback_config(fallback, fallback_on)
 
     def _stream(
         self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None, **kwargs: Any
@@ -116,8 +141,65 @@ class ChatModelBase:
         tools: list[dict[str, Any]] | None = None,
         on_chunk: ChunkCallback | None = None,
         agent: str | None = None,
+        parse_func: Callable[[ModelResponse], Any] | None = None,
+        fault_handler: Callable[..., Any] | None = None,
+        max_retries: int | None = None,
+        structured_model: type[Any] | None = None,
+        retry: RetryPolicy | dict[str, Any] | None = None,
+        fallback: Sequence[Any] | None = None,
         **kwargs: Any,
     ) -> ModelResponse:
+        """One model call with every fault layer.
+
+        Transport faults are retried under ``retry`` (default: the model's policy).
+        ``parse_func`` / ``structured_model`` (a pydantic class) turn on parsing with repair
+        and up to ``max_retries`` re-asks (note: not the transport ``max_retries`` of the
+        config), then ``fault_handler``. ``fallback`` overrides the config's fallback models
+        (``()`` turns them off). Other kwargs go to the provider.
+        """
+        policy = self.retry_policy if retry is None else (
+            retry if isinstance(retry, RetryPolicy) else self.retry_policy.with_overrides(retry)
+        )
+        try:
+            if parse_func is None and structured_model is None:
+                return await self._request(messages, tools, on_chunk, agent, policy, kwargs)
+            from agentcast.models.parsing import call_parsed
+
+            async def request(msgs: Sequence[Msg], kw: dict[str, Any]) -> ModelResponse:
+                return await self._request(msgs, tools, on_chunk, agent, policy, kw)
+
+            return await call_parsed(
+                self, messages, request, kwargs, parse_func=parse_func,
+                structured_model=structured_model, fault_handler=fault_handler,
+                max_retries=max_retries,
+            )
+        except ModelError as exc:
+            chain = self.fallback if fallback is None else tuple(fallback)
+            if not chain:
+                raise
+            from agentcast.models.fallback import call_chain, falls_back
+
+            if not falls_back(exc, self.fallback_on):
+                raise
+            call_kwargs = dict(
+                kwargs, tools=tools, on_chunk=on_chunk, agent=agent, parse_func=parse_func,
+                fault_handler=fault_handler, max_retries=max_retries,
+                structured_model=structured_model,
+            )
+            return await call_chain(chain, exc, messages, call_kwargs, self.fallback_on)
+
+    async def _request(
+        self,
+        messages: Sequence[Msg],
+        tools: list[dict[str, Any]] | None,
+        on_chunk: ChunkCallback | None,
+        agent: str | None,
+        policy: RetryPolicy,
+        kwargs: dict[str, Any],
+    ) -> ModelResponse:
+        """One request (with its transport retries): guards before, one event after."""
+        from agentcast.models.retry import request_with_retries
+
         if hooks.guards:
             hooks.check_guards(
                 {"model": self.model_name, "config_name": self.config_name, "agent": agent,
@@ -127,7 +209,7 @@ class ChatModelBase:
         error: BaseException | None = None
         response = ModelResponse(model=self.model_name)
         try:
-            response = await self._drain(messages, tools=tools, on_chunk=on_chunk, **kwargs)
+            response = await request_with_retries(self, messages, tools, on_chunk, kwargs, policy)
             return response
         except BaseException as exc:
             error = exc
@@ -139,37 +221,9 @@ class ChatModelBase:
                     "model_call",
                     {"model": self.model_name, "config_name": self.config_name, "agent": agent,
                      "usage": response.usage, "latency": response.latency,
-                     "retries": response.retries, "error": error, "messages": list(messages),
-                     "response": response},
+                     "retries": getattr(error, "attempts", response.retries), "error": error,
+                     "messages": list(messages), "response": response},
                 )
-
-    async def _drain(
-        self,
-        messages: Sequence[Msg],
-        *,
-        tools: list[dict[str, Any]] | None,
-        on_chunk: ChunkCallback | None,
-        **kwargs: Any,
-    ) -> ModelResponse:
-        parts: list[str] = []
-        calls: list[ToolCall] = []
-        usage = Usage()
-        raw: list[Any] = []
-        async for chunk in self.stream(messages, tools=tools, **kwargs):
-            if chunk.delta:
-                parts.append(chunk.delta)
-            if chunk.tool_calls:
-                calls.extend(chunk.tool_calls)
-            if chunk.usage is not None:
-                usage = chunk.usage
-            if chunk.raw is not None:
-                raw.append(chunk.raw)
-            if on_chunk is not None:
-                on_chunk(chunk)
-        return ModelResponse(
-            text="".join(parts), tool_calls=calls, usage=usage, model=self.model_name,
-            raw=raw[0] if len(raw) == 1 else raw or None,
-        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config_name!r})"

@@ -1,1 +1,40 @@
-"""agentcast.observe"""
+"""Observability: chat logs, the run store, usage/cost/budgets and tracing of a run.
+
+Everything here listens to ``agentcast.hooks``; nothing in the core imports this package.
+Names load lazily so that importing it costs little until a run starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "Budget": "agentcast.observe.monitor",
+    "BudgetAlert": "agentcast.observe.monitor",
+    "CHAT": "agentcast.observe.logging",
+    "Monitor": "agentcast.observe.monitor",
+    "Redactor": "agentcast.observe.redact",
+    "Run": "agentcast.observe.run",
+    "current_run": "agentcast.observe.run",
+    "end_run": "agentcast.observe.run",
+    "log_chat": "agentcast.observe.logging",
+    "print_usage": "agentcast.observe.monitor",
+    "redact": "agentcast.observe.redact",
+    "start_run": "agentcast.observe.run",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentcast.observe' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

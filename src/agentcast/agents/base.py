@@ -1,0 +1,182 @@
+"""The Agent base class: an actor with a name, a system prompt, a model and a memory."""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from agentcast.memory.list_memory import ListMemory
+from agentcast.message import Msg
+from agentcast.models.base import ChatModel, ChatModelBase, ModelChunk, ModelResponse
+from agentcast.runtime.actor import Actor
+
+# Process-wide defaults; ``ac.init`` sets them.
+settings: dict[str, Any] = {
+    "verbose": os.environ.get("AGENTCAST_QUIET", "") in ("", "0"),
+    "stream": False,
+}
+
+_PALETTE = ("cyan", "green", "magenta", "yellow", "blue", "bright_red", "bright_cyan",
+            "bright_green", "bright_magenta", "bright_blue", "orange3", "deep_pink3")
+_ICONS = ("🤖", "🦊", "🐼", "🦉", "🐙", "🦄", "🐢", "🐝", "🦁", "🐧", "🐸", "🐨")
+_console: Any = None
+
+
+def agent_style(name: str) -> tuple[str, str]:
+    """A stable colour and icon per agent name (the same in terminal and studio)."""
+    h = zlib.crc32(name.encode("utf-8"))
+    return _PALETTE[h % len(_PALETTE)], _ICONS[(h // 7) % len(_ICONS)]
+
+
+def console() -> Any:
+    global _console
+    if _console is None:
+        from rich.console import Console
+
+        _console = Console(highlight=False, soft_wrap=True)
+    return _console
+
+
+class Agent(Actor):
+    """Subclass and write ``reply`` (``async def`` runs on the loop, ``def`` in a thread).
+
+    ``agent(x)`` enqueues a call and returns a placeholder at once; ``agent.observe(x)``
+    called directly adds ``x`` to memory now, while hubs deliver through the mailbox.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        sys_prompt: str | None = None,
+        model: str | ChatModel | None = None,
+        *,
+        memory: ListMemory | None = None,
+        use_memory: bool = True,
+        verbose: bool | None = None,
+        model_config_name: str | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError("an agent needs a non-empty string name")
+        self.name = name
+        self.sys_prompt = sys_prompt
+        self._model_ref = model if model is not None else model_config_name
+        self._model: ChatModel | None = None
+        self.memory: ListMemory | None = (memory if memory is not None else ListMemory()) \
+            if use_memory else None
+        self.verbose = verbose
+
+    # --- model -----------------------------------------------------------------------
+    @property
+    def model(self) -> ChatModel:
+        model = self._model
+        if model is None:
+            from agentcast.models.registry import get_model
+
+            model = self._model = get_model(self._model_ref)
+        return model
+
+    @model.setter
+    def model(self, value: str | ChatModel) -> None:
+        self._model_ref = value
+        self._model = None
+
+    async def call_model(
+        self, messages: Sequence[Msg], *, stream: bool | None = None, **kwargs: Any
+    ) -> ModelResponse:
+        """Call this agent's model; prints tokens live when streaming is on."""
+        model = self.model
+        live = (settings["stream"] if stream is None else stream) and self._is_verbose()
+        if live and "on_chunk" not in kwargs:
+            kwargs["on_chunk"] = self._live_printer()
+        if isinstance(model, ChatModelBase):
+            kwargs.setdefault("agent", self.name)
+        response = await model(messages, **kwargs)
+        if live:
+            self._streamed = True
+            console().print()
+        return response
+
+    def _live_printer(self) -> Any:
+        colour, icon = agent_style(self.name)
+        started = [False]
+
+        def on_chunk(chunk: ModelChunk) -> None:
+            if not started[0]:
+                started[0] = True
+                console().print(f"{icon} [bold {colour}]{self.name}[/]: ", end="")
+            if chunk.delta:
+                console().print(chunk.delta, end="", markup=False)
+
+        return on_chunk
+
+    def format_prompt(self, *extra: Msg | None) -> list[Msg]:
+        """System prompt + memory (+ extra messages): what a dialog agent sends."""
+        msgs: list[Msg] = []
+        if self.sys_prompt:
+            msgs.append(Msg("system", self.sys_prompt, role="system"))
+        if self.memory is not None:
+            msgs.extend(self.memory.get())
+        msgs.extend(m for m in extra if m is not None)
+        return msgs
+
+    # --- behaviour -------------------------------------------------------------------
+    async def reply(self, x: Msg | list[Msg] | None = None) -> Msg | None:
+        raise NotImplementedError(f"{type(self).__name__} must implement reply()")
+
+    def observe(self, x: Msg | Sequence[Msg] | None) -> None:
+        """Default: remember what was seen. Override to filter or react."""
+        if x is not None and self.memory is not None:
+            self.memory.add(x)
+
+    def _is_verbose(self) -> bool:
+        return settings["verbose"] if self.verbose is None else self.verbose
+
+    def speak(self, msg: Msg | str) -> None:
+        """Print an utterance in the terminal, coloured per agent."""
+        if isinstance(msg, str):
+            msg = Msg(self.name, msg)
+        if getattr(self, "_streamed", False):
+            self._streamed = False
+            return
+        if not self._is_verbose():
+            return
+        from rich.markup import escape
+
+        colour, icon = agent_style(msg.name)
+        content = msg.content
+        text = content if isinstance(content, str) else str(content)
+        line = f"{icon} [bold {colour}]{escape(msg.name)}[/]: {escape(text)}"
+        if msg.url:
+            urls = msg.url if isinstance(msg.url, list) else [msg.url]
+            line += "".join(f"\n   [dim]📎 {escape(u)}[/]" for u in urls)
+        console().print(line)
+
+    # --- state -----------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "sys_prompt": self.sys_prompt,
+            "memory": self.memory.export() if self.memory is not None else None,
+            "calls": self._calls,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if "sys_prompt" in state:
+            self.sys_prompt = state["sys_prompt"]
+        if state.get("memory") is not None:
+            if self.memory is None:
+                self.memory = ListMemory()
+            self.memory.load(state["memory"])
+        self._calls = int(state.get("calls", self._calls))
+
+    # --- distribution ----------------------------------------------------------------
+    def to_dist(self, **kwargs: Any) -> Any:
+        """Move this agent into a Ray actor (extra ``agentcast[ray]``); same workflow code."""
+        from agentcast.runtime.ray_backend import to_dist
+
+        return to_dist(self, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"

@@ -1,0 +1,115 @@
+"""``ac.init``: load model configs, build agents from configs, start the run's records."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from agentcast.exceptions import ConfigError
+
+
+def init(
+    model_configs: Any = None,
+    agent_configs: Any = None,
+    *,
+    run_dir: str | Path | None = "runs",
+    run_name: str | None = None,
+    logger_level: str = "INFO",
+    verbose: bool | None = None,
+    stream: bool | None = None,
+    exit_timeout: float | None = None,
+    **observe_options: Any,
+) -> list[Any]:
+    """Set up agentcast for this process and return the agents built from ``agent_configs``.
+
+    ``model_configs``: a list of dicts, one dict, or a JSON/YAML file in the paper's form
+    (``config_name``, ``model_type``, ...). ``agent_configs``: ``{"class": ..., "args":
+    {...}}`` items (a list or a JSON/YAML file); the class is a public agentcast name or
+    "module:Class". ``run_dir=None`` records nothing to disk. Further keyword arguments go to
+    the observability layer (budgets, prices, tracing, ...).
+    """
+    from agentcast.agents.base import settings
+    from agentcast.models.registry import load_model_configs
+    from agentcast.runtime.scheduler import get_runtime
+
+    if verbose is not None:
+        settings["verbose"] = verbose
+    if stream is not None:
+        settings["stream"] = stream
+    if exit_timeout is not None:
+        get_runtime().exit_timeout = exit_timeout
+    if model_configs is not None:
+        load_model_configs(model_configs)
+    _start_observability(run_dir, run_name, logger_level, observe_options)
+    if agent_configs is None:
+        return []
+    return build_agents(agent_configs)
+
+
+def _start_observability(
+    run_dir: str | Path | None, run_name: str | None, logger_level: str, options: dict[str, Any]
+) -> None:
+    try:
+        observe = importlib.import_module("agentcast.observe")
+    except ImportError:  # pragma: no cover - the observe package is part of the core
+        return
+    start_run = getattr(observe, "start_run", None)
+    if start_run is None:
+        if options:
+            raise ConfigError(f"unknown init options: {sorted(options)}")
+        return
+    start_run(run_dir=run_dir, run_name=run_name, logger_level=logger_level, **options)
+
+
+def build_agents(agent_configs: Any) -> list[Any]:
+    """Agents from ``{"class": ..., "args": {...}}`` configs."""
+    from agentcast.models.registry import read_config_file
+
+    if isinstance(agent_configs, (str, Path)):
+        agent_configs = read_config_file(agent_configs)
+    if isinstance(agent_configs, Mapping):
+        agent_configs = [agent_configs]
+    if not isinstance(agent_configs, list):
+        raise ConfigError("agent_configs must be a list, a dict or a file path")
+    agents = []
+    for i, config in enumerate(agent_configs):
+        where = f"agent config #{i}"
+        if not isinstance(config, Mapping):
+            raise ConfigError(f"{where}: expected an object, got {type(config).__name__}")
+        if "class" not in config:
+            raise ConfigError(f"{where}: missing required field 'class'", field="class")
+        args = config.get("args", {})
+        if not isinstance(args, Mapping):
+            raise ConfigError(f"{where}: field 'args' must be an object", field="args")
+        cls = _agent_class(config["class"], where)
+        try:
+            agents.append(cls(**args))
+        except TypeError as exc:
+            raise ConfigError(f"{where} ({config['class']}): {exc}", field="args") from exc
+    return agents
+
+
+def _agent_class(name: Any, where: str) -> Any:
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{where}: field 'class' must be a non-empty string", field="class")
+    if ":" in name:
+        module, _, attr = name.partition(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"{where}: cannot import agent class {name!r}: {exc}",
+                              field="class") from exc
+    import agentcast
+    from agentcast.agents.base import Agent
+
+    known = sorted(n for n in agentcast.__all__ if n.endswith("Agent") and n != "Agent")
+    if name in agentcast.__all__:
+        cls = getattr(agentcast, name)
+        if isinstance(cls, type) and issubclass(cls, Agent):
+            return cls
+    raise ConfigError(
+        f"{where}: unknown agent class {name!r}; known: {', '.join(known)} (or 'module:Class')",
+        field="class",
+    )

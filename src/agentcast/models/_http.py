@@ -1,0 +1,278 @@
+"""The HTTP plumbing every provider shares: one client per event loop, one error mapping.
+
+Providers talk to their APIs with httpx directly (not the vendors' SDKs) so that there is a
+single transport, a single place that maps failures onto the error tree, and no hidden SDK
+retry loop competing with the retry policy in ``ChatModelBase.__call__``:
+
+- 429 (not quota), 408/409/425, 5xx, 529, timeouts, resets, truncated or malformed bodies
+  -> ``TransientModelError`` (with ``retry_after`` from the Retry-After header);
+- 401/403 (what to fix), 404 (unknown model or wrong URL), 400/422, quota -> never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import os
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from typing import Any, TypeVar
+
+from agentcast.exceptions import (
+    ConfigError,
+    MissingExtraError,
+    ModelError,
+    TransientModelError,
+    UnresolvableModelError,
+)
+
+T = TypeVar("T")
+TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
+_QUOTA_WORDS = ("insufficient_quota", "quota exceeded", "exceeded your current quota",
+                "arrearage", "billing", "credit balance")
+CLIENT_ARG_KEYS = frozenset({"base_url", "timeout", "headers", "default_headers", "organization",
+                             "project", "api_version", "azure_endpoint", "azure_deployment",
+                             "verify", "proxy", "max_retries", "host"})
+
+
+def import_httpx(extra: str) -> Any:
+    try:
+        import httpx
+    except ImportError as exc:
+        raise MissingExtraError(extra, "httpx") from exc
+    return httpx
+
+
+def check_type(where: str, name: str, value: Any, types: type | tuple[type, ...],
+               expected: str) -> None:
+    """Raise a ConfigError naming the field when ``value`` has the wrong type."""
+    if value is None:
+        return
+    bad_bool = isinstance(value, bool) and bool not in (types if isinstance(types, tuple)
+                                                          else (types,))
+    if bad_bool or not isinstance(value, types):
+        raise ConfigError(f"{where}: field {name!r} must be {expected}, got "
+                          f"{type(value).__name__} {value!r:.60}", field=name)
+
+
+def env_first(*names: str) -> str | None:
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from Retry-After (seconds or an HTTP date) or retry-after-ms."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def error_message(text: str) -> str:
+    """The human part of an API error body, whatever the provider's shape."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text.strip()[:500]
+    if isinstance(data, dict):
+        err = data.get("error", data)
+        if isinstance(err, str):
+            return err
+        if isinstance(err, dict):
+            msg = err.get("message") or data.get("message")
+            code = err.get("code") or err.get("type") or err.get("status")
+            if msg:
+                return f"{msg} ({code})" if code else str(msg)
+    return text.strip()[:500]
+
+
+def map_status(status: int, text: str, headers: Mapping[str, str], *, provider: str,
+               model: str, url: str, key_hint: str = "") -> ModelError:
+    """Turn an HTTP error status into the right error class, saying what to do about it."""
+    detail = error_message(text)
+    where = f"{provider} model {model!r}"
+    low = detail.lower()
+    if any(w in low for w in _QUOTA_WORDS):
+        return UnresolvableModelError(
+            f"{where}: quota or billing exhausted (HTTP {status}): {detail}. Check the "
+            "account's plan and billing; retrying will not help.", model=model, status=status)
+    if status in TRANSIENT_STATUS:
+        return TransientModelError(f"{where}: HTTP {status} from {url}: {detail}", model=model,
+                                   status=status, retry_after=parse_retry_after(headers))
+    if status == 401 or (status == 400 and "api key" in low and "valid" in low):
+        return UnresolvableModelError(
+            f"{where}: authentication failed (HTTP {status}): {detail}. Fix the API key: "
+            + (key_hint or "set api_key in the model config."), model=model, status=status)
+    if status == 403:
+        return UnresolvableModelError(
+            f"{where}: permission denied (HTTP 403): {detail}. Check that this key may use "
+            f"model {model!r} (plan, region, organisation).", model=model, status=status)
+    if status == 404:
+        return UnresolvableModelError(
+            f"{where}: not found (HTTP 404) at {url}: {detail}. Check model_name "
+            f"({model!r}) and base_url.", model=model, status=status)
+    return UnresolvableModelError(f"{where}: request rejected (HTTP {status}) by {url}: "
+                                  f"{detail}", model=model, status=status)
+
+
+def map_transport(exc: BaseException, *, provider: str, model: str, url: str,
+                  timeout: float) -> ModelError | None:
+    """httpx transport failures are transient; returns None for anything else."""
+    httpx = import_httpx(provider)
+    if isinstance(exc, httpx.TimeoutException):
+        return TransientModelError(f"{provider} model {model!r}: no answer from {url} within "
+                                   f"{timeout:g}s ({type(exc).__name__})", model=model)
+    if isinstance(exc, (httpx.TransportError, httpx.StreamError)):
+        return TransientModelError(f"{provider} model {model!r}: connection to {url} failed: "
+                                   f"{type(exc).__name__}: {exc}", model=model)
+    return None
+
+
+class HTTPTransport:
+    """An httpx.AsyncClient per event loop (a client must not cross loops), JSON requests,
+    SSE and NDJSON streams, and error mapping."""
+
+    def __init__(self, *, provider: str, extra: str, model: str, timeout: float,
+                 headers: Mapping[str, str] | None = None, verify: Any = True,
+                 proxy: str | None = None, key_hint: str = "") -> None:
+        self.provider, self.extra, self.model = provider, extra, model
+        self.timeout, self.headers = timeout, dict(headers or {})
+        self.verify, self.proxy, self.key_hint = verify, proxy, key_hint
+        self._clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+    def client(self) -> Any:
+        httpx = import_httpx(self.extra)
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None or client.is_closed:
+            kwargs: dict[str, Any] = {"timeout": httpx.Timeout(self.timeout,
+                                                               connect=min(self.timeout, 10.0)),
+                                      "headers": self.headers, "verify": self.verify}
+            if self.proxy:
+                kwargs["proxy"] = self.proxy
+            client = self._clients[loop] = httpx.AsyncClient(**kwargs)
+        return client
+
+    async def aclose(self) -> None:
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+    def _fail(self, exc: BaseException, url: str) -> BaseException:
+        mapped = map_transport(exc, provider=self.provider, model=self.model, url=url,
+                               timeout=self.timeout)
+        return mapped if mapped is not None else exc
+
+    async def _check(self, response: Any, url: str) -> None:
+        if response.status_code >= 400:
+            text = (await response.aread()).decode("utf-8", "replace")
+            raise map_status(response.status_code, text, response.headers,
+                             provider=self.provider, model=self.model, url=url,
+                             key_hint=self.key_hint)
+
+    async def request(self, method: str, url: str, *, json_body: Any = None,
+                      headers: Mapping[str, str] | None = None, files: Any = None,
+                      data: Any = None, params: Any = None) -> Any:
+        """Send a request; return the httpx.Response (status already checked)."""
+        try:
+            response = await self.client().request(method, url, json=json_body, files=files,
+                                                   data=data, params=params,
+                                                   headers=dict(headers or {}))
+            await self._check(response, url)
+            await response.aread()
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise self._fail(exc, url) from exc
+        return response
+
+    async def post_json(self, url: str, body: Any, headers: Mapping[str, str] | None = None,
+                        params: Any = None) -> Any:
+        response = await self.request("POST", url, json_body=body, headers=headers,
+                                      params=params)
+        return self.parse(response.text, url)
+
+    def parse(self, text: str, url: str) -> Any:
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise TransientModelError(
+                f"{self.provider} model {self.model!r}: malformed JSON from {url}: "
+                f"{text[:120]!r}", model=self.model) from exc
+
+    async def stream_lines(self, url: str, body: Any, headers: Mapping[str, str] | None = None,
+                           params: Any = None) -> AsyncIterator[str]:
+        """POST and yield the response body line by line (without line endings)."""
+        try:
+            async with self.client().stream("POST", url, json=body, params=params,
+                                            headers=dict(headers or {})) as response:
+                await self._check(response, url)
+                async for line in response.aiter_lines():
+                    yield line
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise self._fail(exc, url) from exc
+
+    async def stream_sse(self, url: str, body: Any, headers: Mapping[str, str] | None = None,
+                         params: Any = None) -> AsyncIterator[tuple[str, str]]:
+        """POST and yield server-sent events as (event name, data text)."""
+        event, data = "", []
+        async for line in self.stream_lines(url, body, headers, params):
+            if not line:
+                if data:
+                    yield event, "\n".join(data)
+                event, data = "", []
+            elif line.startswith(":"):
+                continue
+            else:
+                key, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                if key == "event":
+                    event = value
+                elif key == "data":
+                    data.append(value)
+        if data:
+            yield event, "\n".join(data)
+
+    def truncated(self, url: str) -> TransientModelError:
+        return TransientModelError(f"{self.provider} model {self.model!r}: the stream from {url} "
+                                   "ended before the answer was complete", model=self.model)
+
+
+def run_sync(awaitable: Awaitable[T]) -> T:
+    """Run a coroutine from plain code: here when no loop runs in this thread, otherwise
+    in a helper thread (never block a running loop's thread on itself)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(awaitable)  # type: ignore[arg-type]
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(awaitable)  # type: ignore[arg-type]
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]

@@ -1,0 +1,294 @@
+"""Actors: one mailbox per agent, handled in order, one entry at a time.
+
+A mailbox entry is ``(kind, input, placeholder)``. The drain is a plain function: entries
+whose work is synchronous (observing a resolved message) cost a few attribute accesses;
+an ``async def reply`` runs in one asyncio Task per call, a ``def reply`` in the thread
+pool. When an entry's input is an unresolved placeholder the actor parks itself as that
+placeholder's callback and resumes exactly where it stopped.
+
+Idle actors hold no mailbox, no task and no future, so millions of them are cheap.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from agentcast import hooks
+from agentcast.exceptions import AgentCallError
+from agentcast.message import Msg, Placeholder
+from agentcast.runtime.eager import start_task
+from agentcast.runtime.scheduler import Runtime, get_runtime
+
+OBSERVE = 0
+CALL = 1
+
+_runtime: Runtime = get_runtime()
+
+# The actor whose reply is running in this task or thread (None outside any actor).
+_current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
+    "agentcast_actor", default=None
+)
+
+
+def current_actor() -> Actor | None:
+    """The agent whose reply is running here, if any."""
+    return _current.get()
+
+
+def _observe_entry(impl: Any) -> Any:
+    """Wrap an ``observe`` so that callers outside the actor enqueue instead of running it."""
+
+    @functools.wraps(impl)
+    def observe(self: Actor, x: Any) -> Any:
+        if self._inside or _current.get() is self:
+            return impl(self, x)
+        self.observe_async(x)
+        return None
+
+    observe._agentcast_entry = True  # type: ignore[attr-defined]
+    return observe
+
+
+def _pending(x: Any) -> Placeholder | None:
+    """The first unresolved placeholder in an input, if any."""
+    if isinstance(x, Placeholder):
+        return None if x._done else x
+    if isinstance(x, list):
+        for v in x:
+            if isinstance(v, Placeholder) and not v._done:
+                return v
+    return None
+
+
+def _unwrap(x: Any) -> tuple[Any, BaseException | None]:
+    """Replace resolved placeholders by their values; report an upstream failure."""
+    if isinstance(x, Placeholder):
+        return x._value, x._exc
+    if isinstance(x, list):
+        out = []
+        for v in x:
+            if isinstance(v, Placeholder):
+                if v._exc is not None:
+                    return None, v._exc
+                v = v._value
+            if v is not None:
+                out.append(v)
+        return out, None
+    return x, None
+
+
+class Actor:
+    """Mailbox machinery. Subclasses provide ``name``, ``reply`` and ``observe``."""
+
+    # class-level defaults keep idle instances small
+    _mailbox: list[tuple[int, Any, Placeholder | None]] | None = None
+    _mb_pos = 0
+    _calls = 0
+    _hubs: tuple[Any, ...] = ()
+    _reply_is_async = True
+    _observe_is_async = False
+    _inside = False
+    name: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        reply = getattr(cls, "reply", None)
+        if reply is not None:
+            cls._reply_is_async = inspect.iscoroutinefunction(reply)
+        impl = cls.__dict__.get("observe")
+        if impl is not None and not getattr(impl, "_agentcast_entry", False):
+            cls._observe_is_async = inspect.iscoroutinefunction(impl)
+            cls.observe = _observe_entry(impl)  # type: ignore[method-assign]
+
+    async def reply(self, x: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def observe(self, x: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    # --- entry points ------------------------------------------------------------------
+    def __call__(self, x: Any = None) -> Placeholder:
+        """Enqueue a call; returns its placeholder at once."""
+        self._calls = n = self._calls + 1
+        ph = Placeholder(self.name, n)
+        _runtime.submit(self._enqueue_call, x, ph)
+        return ph
+
+    def _enqueue_call(self, x: Any, ph: Placeholder) -> None:
+        self._push(CALL, x, ph)
+        hubs = self._hubs
+        if hubs:
+            _deliver_from_hubs(self, hubs, ph)
+
+    def observe_async(self, x: Any) -> None:
+        """Enqueue ``observe(x)`` behind whatever the agent is doing now."""
+        _runtime.submit(self._push, OBSERVE, x, None)
+
+    def _push(self, kind: int, x: Any, ph: Placeholder | None) -> None:
+        mb = self._mailbox
+        if mb is None:
+            self._mailbox = [(kind, x, ph)]
+            _runtime.busy += 1
+            self._drain()
+        else:
+            mb.append((kind, x, ph))
+
+    # --- the drain -----------------------------------------------------------------------
+    def _drain(self, _: Any = None) -> None:
+        mb = self._mailbox
+        if mb is None:
+            return
+        i = self._mb_pos
+        while i < len(mb):
+            kind, x, ph = mb[i]
+            if x is not None:
+                waiting = _pending(x)
+                if waiting is not None:
+                    self._mb_pos = i
+                    waiting.add_done_callback(self._drain)
+                    return
+                x, upstream = _unwrap(x)
+                if upstream is not None:
+                    i += 1
+                    if ph is not None:
+                        ph.set_exception(upstream)
+                    continue
+            i += 1
+            if kind == CALL:
+                self._mb_pos = i
+                if self._reply_is_async:
+                    start_task(_runtime.loop, self._call_async(x, ph))
+                else:
+                    loop = _runtime.loop
+                    _runtime.pool.submit(self._call_sync, x, ph, loop)
+                return
+            if self._observe_is_async:
+                self._mb_pos = i
+                start_task(_runtime.loop, self._observe_async(x))
+                return
+            self._inside = True
+            try:
+                self.observe(x)
+            except Exception as exc:  # noqa: BLE001 - report, keep the actor alive
+                _report_observe_error(self, exc)
+            finally:
+                self._inside = False
+            if hooks.listeners:
+                hooks.emit("observe", {"agent": self.name, "msg": x})
+        self._mailbox = None
+        self._mb_pos = 0
+        _runtime.release()
+
+    async def _call_async(self, x: Any, ph: Placeholder) -> None:
+        _current.set(self)  # task-local: this task's context is its own copy
+        started = time.time() if hooks.listeners else 0.0
+        try:
+            value = await self.reply(x)
+        except BaseException as exc:  # noqa: BLE001 - surfaced where the placeholder is read
+            self._fail(ph, x, exc, started)
+        else:
+            self._finish(ph, x, value, started)
+        self._drain()
+
+    def _call_sync(self, x: Any, ph: Placeholder, loop: Any) -> None:
+        started = time.time() if hooks.listeners else 0.0
+        token = _current.set(self)
+        try:
+            value = self.reply(x)
+        except BaseException as exc:  # noqa: BLE001
+            loop.call_soon_threadsafe(self._fail_and_drain, ph, x, exc, started)
+        else:
+            loop.call_soon_threadsafe(self._finish_and_drain, ph, x, value, started)
+        finally:
+            _current.reset(token)
+
+    def _finish_and_drain(self, ph: Placeholder, x: Any, value: Any, started: float) -> None:
+        self._finish(ph, x, value, started)
+        self._drain()
+
+    def _fail_and_drain(self, ph: Placeholder, x: Any, exc: BaseException, started: float) -> None:
+        self._fail(ph, x, exc, started)
+        self._drain()
+
+    async def _observe_async(self, x: Any) -> None:
+        _current.set(self)
+        try:
+            await self.observe(x)
+        except Exception as exc:  # noqa: BLE001
+            _report_observe_error(self, exc)
+        self._drain()
+
+    def _finish(self, ph: Placeholder, x: Any, value: Any, started: float) -> None:
+        if isinstance(value, Placeholder):
+            if not value._done:  # reply handed back another call's placeholder: chain it
+                value.add_done_callback(
+                    lambda v: self._finish(ph, x, v._value, started)
+                    if v._exc is None else self._fail(ph, x, v._exc, started)
+                )
+                return
+            if value._exc is not None:
+                self._fail(ph, x, value._exc, started)
+                return
+            value = value._value
+        elif value is not None and not isinstance(value, Msg):
+            value = Msg(self.name, value)
+        if hooks.listeners:
+            hooks.emit("reply", {"agent": self.name, "seq_id": ph.seq_id, "msg": value,
+                                 "input": x, "started": started, "ended": time.time(),
+                                 "error": None})
+        ph.set_result(value)
+
+    def _fail(self, ph: Placeholder, x: Any, exc: BaseException, started: float) -> None:
+        err = exc if isinstance(exc, AgentCallError) else AgentCallError(self.name, ph.seq_id, exc)
+        if hooks.listeners:
+            hooks.emit("reply", {"agent": self.name, "seq_id": ph.seq_id, "msg": None,
+                                 "input": x, "started": started, "ended": time.time(),
+                                 "error": err})
+        ph.set_exception(err)
+
+    @property
+    def busy(self) -> bool:
+        return self._mailbox is not None
+
+
+def _report_observe_error(actor: Actor, exc: BaseException) -> None:
+    import logging
+
+    logging.getLogger("agentcast.runtime").error(
+        "agent %r failed to observe a message: %s: %s", actor.name, type(exc).__name__, exc
+    )
+
+
+def _deliver_from_hubs(speaker: Actor, hubs: Sequence[Any], ph: Placeholder) -> None:
+    """A hub participant spoke: every other participant observes the reply, in order."""
+    if len(hubs) == 1:
+        for other in hubs[0].participants:
+            if other is not speaker:
+                other._push(OBSERVE, ph, None)
+        return
+    seen: set[int] = {id(speaker)}
+    for hub in hubs:
+        for other in hub.participants:
+            if id(other) not in seen:
+                seen.add(id(other))
+                other._push(OBSERVE, ph, None)
+
+
+def gather(*xs: Any) -> list[Any]:
+    """Block until every placeholder is resolved; returns their values in order."""
+    return [x.result() if isinstance(x, Placeholder) else x for x in xs]
+
+
+def wait_all(timeout: float | None = None) -> bool:
+    """Block until every agent is idle (all pending calls and deliveries done)."""
+    return _runtime.wait_all(timeout)
+
+
+async def wait_all_async() -> None:
+    """In async code: wait until every agent is idle."""
+    await _runtime.wait_all_async()
