@@ -6,6 +6,7 @@ import agentcast as ac
 
 EXPECTED = sorted([
     "Agent", "AgentCallError", "AgentcastError", "ChatModel", "ConfigError", "DialogAgent",
+    "DictDialogAgent", "ProgrammerAgent", "ReActAgent", "ServiceFactory", "ToolResponse", "Toolkit",
     "FanoutPipeline", "ForLoopPipeline", "IfElsePipeline", "InvalidMessageError", "ModelResponse",
     "Msg", "MsgHub", "Placeholder", "SequentialPipeline", "SwitchPipeline", "UserAgent",
     "WhileLoopPipeline", "fanout_pipeline", "for_loop_pipeline", "gather", "get_model",

@@ -19,7 +19,14 @@ _EXPORTS: dict[str, str] = {
     # agents
     "Agent": "agentcast.agents.base",
     "DialogAgent": "agentcast.agents.dialog",
+    "DictDialogAgent": "agentcast.agents.dict_dialog",
     "UserAgent": "agentcast.agents.user",
+    "ReActAgent": "agentcast.agents.react",
+    "ProgrammerAgent": "agentcast.agents.programmer",
+    # tools
+    "Toolkit": "agentcast.tools.toolkit",
+    "ToolResponse": "agentcast.tools.response",
+    "ServiceFactory": "agentcast.tools.toolkit",
     # pipelines
     "sequential_pipeline": "agentcast.pipelines",
     "if_else_pipeline": "agentcast.pipelines",

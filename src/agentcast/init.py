@@ -56,6 +56,8 @@ def _start_observability(
     except ImportError:  # pragma: no cover - the observe package is part of the core
         return
     start_run = getattr(observe, "start_run", None)
+    if run_dir is None and not options:
+        return  # nothing to record
     if start_run is None:
         if options:
             raise ConfigError(f"unknown init options: {sorted(options)}")
@@ -87,7 +89,7 @@ def build_agents(agent_configs: Any) -> list[Any]:
         try:
             agents.append(cls(**args))
         except TypeError as exc:
-            raise ConfigError(f"{where} ({config['class']}): {exc}", field="args") from exc
+            raise ConfigError(f"{where} ({config['class']}): bad 'args': {exc}", field="args") from exc
     return agents
 
 

@@ -189,7 +189,9 @@ class Msg:
                 raise InvalidMessageError(
                     "Msg field 'url': expected null, a string or a list of strings", field="url"
                 )
-        metadata = data.get("metadata") or {}
+        metadata = data.get("metadata")
+        if metadata is None:
+            metadata = {}
         if not isinstance(metadata, dict):
             raise InvalidMessageError(
                 f"Msg field 'metadata': expected an object, got {type(metadata).__name__}",
