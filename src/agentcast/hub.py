@@ -26,6 +26,7 @@ class MsgHub:
         announcement: Msg | Sequence[Msg] | None = None,
     ) -> None:
         self.participants: list[Actor] = []
+        self._ids: set[int] = set()
         self.announcement = announcement
         self._active = False
         self._initial = list(participants)
@@ -54,12 +55,15 @@ class MsgHub:
         for agent in self.participants:
             agent._hubs = tuple(h for h in agent._hubs if h is not self)
         self.participants = []
+        self._ids = set()
         self._active = False
 
     def _join(self, agents: Iterable[Actor]) -> None:
+        ids = self._ids
         for agent in agents:
-            if any(a is agent for a in self.participants):
+            if id(agent) in ids:
                 continue
+            ids.add(id(agent))
             self.participants.append(agent)
             agent._hubs = (*agent._hubs, self)
             if self.announcement is not None:
@@ -77,9 +81,13 @@ class MsgHub:
         get_runtime().submit(self._leave, agents)
 
     def _leave(self, agents: list[Actor]) -> None:
+        leaving = {id(a) for a in agents} & self._ids
+        if not leaving:
+            return
+        self._ids -= leaving
+        self.participants = [a for a in self.participants if id(a) not in leaving]
         for agent in agents:
-            if any(a is agent for a in self.participants):
-                self.participants = [a for a in self.participants if a is not agent]
+            if id(agent) in leaving:
                 agent._hubs = tuple(h for h in agent._hubs if h is not self)
 
     def broadcast(self, msg: Msg | Sequence[Msg]) -> None:

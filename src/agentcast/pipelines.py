@@ -27,7 +27,7 @@ def _call(operator: Operator, x: Any) -> Any:
         for op in operator:
             x = _call(op, x)
         return x
-    return operator(x)
+    return operator(x)  # type: ignore[operator]
 
 
 async def _value(x: Any) -> Any:

@@ -84,8 +84,9 @@ def test_nested_hubs_deliver_once_and_respect_scope():
 
 
 def test_hub_members_exchange_placeholders_without_blocking_the_caller():
-    from .helpers import SleepyAgent
     import time
+
+    from .helpers import SleepyAgent
 
     agents = [SleepyAgent(f"s{i}", 0.2) for i in range(3)]
     t0 = time.perf_counter()

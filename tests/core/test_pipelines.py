@@ -73,8 +73,9 @@ def test_if_else_and_switch_on_a_placeholder_value():
 
 
 def test_pipelines_hand_back_placeholders_without_blocking():
-    from .helpers import SleepyAgent
     import time
+
+    from .helpers import SleepyAgent
 
     t0 = time.perf_counter()
     a, b = SleepyAgent("a", 0.3), SleepyAgent("b", 0.3)

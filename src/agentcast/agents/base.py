@@ -103,6 +103,11 @@ class Agent(Actor):
         started = [False]
 
         def on_chunk(chunk: ModelChunk) -> None:
+            if getattr(chunk, "reset", False):  # a retry or re-ask starts the answer over
+                if started[0]:
+                    console().print(" [dim](retrying…)[/]")
+                    started[0] = False
+                return
             if not started[0]:
                 started[0] = True
                 console().print(f"{icon} [bold {colour}]{self.name}[/]: ", end="")

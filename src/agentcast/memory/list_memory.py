@@ -29,7 +29,7 @@ class ListMemory:
                     return
             self._items.append(msg)
             return
-        for m in msg:
+        for m in msg:  # type: ignore[union-attr]
             self.add(m)
 
     def get(self, recent_n: int | None = None, filter_func: Callable[[int, Msg], bool] | None = None

@@ -53,6 +53,10 @@ class _FakeModel(ChatModelBase):
         chunk_size: int = 0,
         **kwargs: Any,
     ) -> None:
+        # Instant stand-ins need no per-attempt watchdog (it costs µs on the hot path);
+        # pass retry={...} to test timeouts against a fake.
+        if "retry" not in kwargs and "timeout" not in kwargs:
+            kwargs["retry"] = {"timeout": None, "deadline": None}
         super().__init__(config_name, model_name or config_name or self.model_type, **kwargs)
         self.latency = latency
         self.chunk_size = chunk_size
@@ -175,8 +179,8 @@ class FunctionModel(_FakeModel):
             if self._arity >= 2:
                 return self.function(list(messages), tools)
             return self.function(list(messages))
-        except Exception as exc:  # noqa: BLE001 - surfaces as the call's error
+        except Exception as exc:
             return exc
 
 
-__all__ = ["FunctionModel", "ScriptedModel", "ModelResponse"]
+__all__ = ["FunctionModel", "ModelResponse", "ScriptedModel"]
