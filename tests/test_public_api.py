@@ -5,7 +5,13 @@ import importlib
 import agentcast as ac
 
 EXPECTED = sorted([
+    "AssistantAgent", "ChatAgent", "ChatResult", "CodeExecutor", "CostTermination",
+    "ExternalTermination", "FunctionTermination", "GroupChat", "GroupChatManager",
+    "MaxMessageTermination", "NestedChatAgent", "TerminationCondition", "TextMentionTermination",
+    "TimeoutTermination", "TokenUsageTermination", "UserProxyAgent", "initiate_chat",
+    "initiate_chat_async", "register_function",
     "Agent", "AgentCallError", "AgentcastError", "ChatModel", "ConfigError", "DialogAgent",
+    "AudioDialogAgent", "TextToImageAgent",
     "DictDialogAgent", "ProgrammerAgent", "ReActAgent", "ServiceFactory", "ToolResponse", "Toolkit",
     "FanoutPipeline", "ForLoopPipeline", "IfElsePipeline", "InvalidMessageError", "ModelResponse",
     "Msg", "MsgHub", "Placeholder", "SequentialPipeline", "SwitchPipeline", "UserAgent",

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("agentcast.observe.cli", "list recorded runs; `runs show ID` prints a transcript"),
+    "server": ("agentcast.runtime.server_cli", "join a Ray cluster and host agents here"),
+    "serve": ("agentcast.a2a", "serve an agent over A2A: `serve app.py:agent --port 8000`"),
+    "studio": ("agentcast.studio.cli", "web UI over recorded and running runs (extra: studio)"),
 }
 
 

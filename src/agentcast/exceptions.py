@@ -18,7 +18,9 @@ Three branches, because three different people must act on them::
     │   │   └── ResponseParseError        output still unusable after repair and re-asks
     │   ├── BudgetExceeded            a call refused because it would pass a budget
     │   ├── SandboxError              the code sandbox could not run the code at all
-    │   ├── DistributedError          remote agent died / timed out / unreachable
+    │   ├── DistributedError          remote agent died / timed out / unreachable; names it
+    │   │   ├── AgentDiedError            its process died and recovery failed
+    │   │   └── DistributedTimeoutError   (TimeoutError) a remote call outlived its timeout
     │   └── TerminationError          a loop hit its cap where that is an error
     └── ModelFacingError          errors the *model* should read and correct
         ├── ToolInputError            bad tool name or arguments
@@ -149,7 +151,19 @@ class SandboxError(RunError):
 
 
 class DistributedError(RunError):
-    """A remote agent died, timed out or could not be reached."""
+    """A remote agent died, timed out or could not be reached; ``agent`` names it."""
+
+    def __init__(self, message: str, *, agent: str = "") -> None:
+        super().__init__(message)
+        self.agent = agent
+
+
+class AgentDiedError(DistributedError):
+    """A remote agent's process died and restarting it (or retrying the call) failed."""
+
+
+class DistributedTimeoutError(DistributedError, TimeoutError):
+    """A call to a remote agent did not finish within its timeout."""
 
 
 class TerminationError(RunError):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from types import TracebackType
@@ -177,43 +178,99 @@ DEFAULT_POLICY = RetryPolicy()
 NO_RETRY = RetryPolicy(max_retries=0)
 
 
-class Watchdog:
-    """Cancels the current task when it waits longer than ``idle`` since the last
-    :meth:`touch`, or past the absolute loop time ``hard``; raises ``asyncio.TimeoutError``.
+class _Sweeper:
+    """One periodic timer per event loop that checks every running watchdog.
 
-    One timer per attempt; ``touch`` only stores a float, so a long stream pays nothing per
-    chunk (``asyncio.wait_for`` per chunk would create a task each time).
+    A timer per call (``loop.call_at`` + cancel) costs more than an instant model call
+    itself; registering in a dict costs almost nothing, and timeouts are coarse anyway. The
+    timer ticks at a quarter of the shortest timeout (5 ms to 0.5 s) and stops when idle.
     """
 
-    __slots__ = ("_handle", "_loop", "_task", "fired", "hard", "idle", "last")
+    __slots__ = ("_handle", "_loop", "_tick", "active")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.active: dict[int, Watchdog] = {}
+        self._handle: asyncio.TimerHandle | None = None
+        self._tick = 0.5
+
+    def add(self, dog: Watchdog) -> None:
+        self.active[id(dog)] = dog
+        tick = dog.tick
+        if self._handle is None or tick < self._tick:
+            if self._handle is not None:
+                self._handle.cancel()
+            self._tick = tick
+            self._handle = self._loop.call_later(tick, self._sweep)
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        tick = 0.5
+        for key, dog in list(self.active.items()):
+            if now >= dog.due():
+                del self.active[key]
+                dog.fire()
+            else:
+                tick = min(tick, dog.tick)
+        if self.active:
+            self._tick = tick
+            self._handle = self._loop.call_later(tick, self._sweep)
+        else:
+            self._handle = None
+
+
+_sweeper: _Sweeper | None = None
+
+
+def _sweeper_for(loop: asyncio.AbstractEventLoop) -> _Sweeper:
+    global _sweeper
+    sweeper = _sweeper
+    if sweeper is None or sweeper._loop is not loop:
+        sweeper = getattr(loop, "_agentcast_sweeper", None)
+        if sweeper is None:
+            sweeper = _Sweeper(loop)
+            try:
+                loop._agentcast_sweeper = sweeper  # type: ignore[attr-defined]
+            except AttributeError:  # a loop class with __slots__: keep it module-wide only
+                pass
+        _sweeper = sweeper
+    return sweeper
+
+
+class Watchdog:
+    """Cancels the current task when it waits longer than ``idle`` seconds since the last
+    :meth:`touch`, or past the monotonic time ``hard``; then raises ``asyncio.TimeoutError``.
+
+    ``touch`` only stores a float, so a long stream pays nothing per chunk (``wait_for`` per
+    chunk would create a task each time); detection is within a quarter of the timeout.
+    """
+
+    __slots__ = ("_sweeper", "_task", "fired", "hard", "idle", "last", "tick")
 
     def __init__(self, idle: float | None, hard: float | None) -> None:
-        self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
+        self._sweeper = _sweeper_for(asyncio.get_running_loop())
         self.idle = idle
         self.hard = hard
-        self.last = self._loop.time()
+        self.last = time.monotonic()
         self.fired = False
-        self._handle: asyncio.TimerHandle | None = None
+        span = idle if idle is not None else (hard - self.last if hard is not None else 1.0)
+        self.tick = min(0.5, max(0.005, span / 4))
 
     def touch(self) -> None:
-        self.last = self._loop.time()
+        self.last = time.monotonic()
 
-    def _due(self) -> float:
+    def due(self) -> float:
         due = self.last + self.idle if self.idle is not None else float("inf")
         return min(due, self.hard) if self.hard is not None else due
 
-    def _check(self) -> None:
-        due = self._due()
-        if self._loop.time() >= due - 1e-4:
-            self.fired = True
-            if self._task is not None:
-                self._task.cancel()
-        else:
-            self._handle = self._loop.call_at(due, self._check)
+    def fire(self) -> None:
+        self.fired = True
+        if self._task is not None:
+            self._task.cancel()
 
     def __enter__(self) -> Watchdog:
-        self._handle = self._loop.call_at(self._due(), self._check)
+        self._sweeper.add(self)
         return self
 
     def __exit__(
@@ -222,17 +279,16 @@ class Watchdog:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
+        self._sweeper.active.pop(id(self), None)
         if self.fired and exc_type is asyncio.CancelledError:
             if sys.version_info >= (3, 11) and self._task is not None:
-                self._task.uncancel()
-            what = "no data" if self.idle is not None and (
-                self.hard is None or self.last + self.idle <= self.hard
-            ) else "deadline"
-            raise asyncio.TimeoutError(
-                f"{what}: timed out after {self._loop.time() - self.last:.2f}s without a chunk"
-            ) from None
+                if self._task.uncancel() > 0:
+                    return  # someone else cancelled too: that cancellation wins
+            silent = time.monotonic() - self.last
+            what = (f"no answer for {silent:.2f}s (timeout={self.idle}s)"
+                    if self.hard is None or self.last + (self.idle or 0) < self.hard
+                    else "the call's deadline passed")
+            raise asyncio.TimeoutError(f"model call timed out: {what}") from None
 
 
 __all__ = [

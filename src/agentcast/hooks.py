@@ -35,7 +35,7 @@ def emit(kind: str, data: dict[str, Any]) -> None:
     for listener in tuple(listeners):
         try:
             listener(kind, data)
-        except Exception:  # noqa: BLE001 - observability must not take the workflow down
+        except Exception:
             import logging
 
             logging.getLogger("agentcast.hooks").exception("event listener failed")

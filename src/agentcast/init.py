@@ -51,17 +51,21 @@ def init(
 def _start_observability(
     run_dir: str | Path | None, run_name: str | None, logger_level: str, options: dict[str, Any]
 ) -> None:
-    try:
-        observe = importlib.import_module("agentcast.observe")
-    except ImportError:  # pragma: no cover - the observe package is part of the core
-        return
-    start_run = getattr(observe, "start_run", None)
+    """Start the run's records (owned by observe). ``run_dir=None`` and no options: no run at
+    all; ``run_dir=None`` with options (budgets, tracing...): a run with nothing on disk."""
     if run_dir is None and not options:
-        return  # nothing to record
-    if start_run is None:
-        if options:
-            raise ConfigError(f"unknown init options: {sorted(options)}")
         return
+    import inspect
+
+    from agentcast.observe.run import start_run
+
+    known = set(inspect.signature(start_run).parameters) - {"run_dir", "run_name", "logger_level"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown init option(s) {unknown}; observability options are {sorted(known)}",
+            field=unknown[0],
+        )
     start_run(run_dir=run_dir, run_name=run_name, logger_level=logger_level, **options)
 
 

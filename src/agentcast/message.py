@@ -42,7 +42,7 @@ class Msg:
     bytes. Extra keyword arguments go into ``metadata`` and read back as attributes.
     """
 
-    __slots__ = ("id", "name", "content", "role", "url", "_metadata", "timestamp")
+    __slots__ = ("_metadata", "content", "id", "name", "role", "timestamp", "url")
 
     id: str
     name: str
@@ -59,7 +59,7 @@ class Msg:
         url: str | list[str] | None = None,
         metadata: dict[str, Any] | None = None,
         *,
-        id: str | None = None,  # noqa: A002 - the wire field is called id
+        id: str | None = None,
         timestamp: float | None = None,
         **kwargs: Any,
     ) -> None:
@@ -293,9 +293,9 @@ class Placeholder(Msg):
     ``seq_id`` ("agent#n") is known at once and never blocks.
     """
 
-    __slots__ = ("_value", "_exc", "_done", "_callbacks", "_owner", "_n", "_waiting")
+    __slots__ = ("_callbacks", "_done", "_exc", "_n", "_owner", "_value", "_waiting")
 
-    def __init__(self, owner: str = "", n: int = 0) -> None:  # noqa: D107 - no Msg.__init__
+    def __init__(self, owner: str = "", n: int = 0) -> None:
         self._value: Msg | None = None
         self._exc: BaseException | None = None
         self._done = False
@@ -375,7 +375,7 @@ class Placeholder(Msg):
         return self._value
 
     # --- every field reads through to the resolved message ----------------------------
-    def _get_field(name: str) -> property:  # type: ignore[misc]  # noqa: N805
+    def _get_field(name: str) -> property:  # type: ignore[misc]
         def fget(self: Placeholder) -> Any:
             return getattr(self._msg(), name)
 

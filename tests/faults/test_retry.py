@@ -229,3 +229,23 @@ def test_classify_errors_from_sdks_by_status_and_name():
     assert classify_error(APIStatusError(401)) == "unresolvable"
     assert classify_error(RemoteProtocolError()) == "transient"
     assert classify_error(ValueError()) == "other"
+
+
+def test_shorter_retry_resets_the_printer():
+    # The retry's whole answer is a prefix of what was already shown: too much is on screen.
+    model = FlakyStream(["Hello there, world!", "Hell"], breaks=1, cut=3, retry=FAST)
+    seen: list[ModelChunk] = []
+    resp = run(model(ask(), on_chunk=seen.append))
+    assert resp.text == "Hell"
+    assert [c.reset for c in seen].count(True) == 1
+    after = seen[[c.reset for c in seen].index(True) + 1:]
+    assert "".join(c.delta for c in after) == "Hell"
+
+
+def test_deadline_cuts_a_hung_attempt():
+    policy = RetryPolicy(max_retries=5, initial_delay=0.001, timeout=None, deadline=0.3)
+    model = ScriptedModel(["never"], latency=30.0, retry=policy)
+    started = time.monotonic()
+    with pytest.raises(RetriesExhaustedError, match="deadline"):
+        run(model(ask()))
+    assert time.monotonic() - started < 2.0

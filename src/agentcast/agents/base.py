@@ -24,10 +24,22 @@ _ICONS = ("🤖", "🦊", "🐼", "🦉", "🐙", "🦄", "🐢", "🐝", "🦁"
 _console: Any = None
 
 
+_styles: dict[str, tuple[str, str]] = {}
+
+
 def agent_style(name: str) -> tuple[str, str]:
-    """A stable colour and icon per agent name (the same in terminal and studio)."""
-    h = zlib.crc32(name.encode("utf-8"))
-    return _PALETTE[h % len(_PALETTE)], _ICONS[(h // 7) % len(_ICONS)]
+    """A colour and icon per agent name, stable for the life of the process.
+
+    Agents get the palette in order of first appearance, so a conversation's first dozen
+    speakers never share a colour; past that, a hash of the name picks the icon.
+    """
+    style = _styles.get(name)
+    if style is None:
+        n = len(_styles)
+        h = zlib.crc32(name.encode("utf-8"))
+        icon = _ICONS[n % len(_ICONS)] if n < len(_ICONS) else _ICONS[h % len(_ICONS)]
+        style = _styles[name] = (_PALETTE[n % len(_PALETTE)], icon)
+    return style
 
 
 def console() -> Any:

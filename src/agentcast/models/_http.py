@@ -143,6 +143,24 @@ def map_transport(exc: BaseException, *, provider: str, model: str, url: str,
     return None
 
 
+_SSL: list[Any] = []
+
+
+def _ssl_context() -> Any:
+    """One default SSL context per process: building one costs tens of milliseconds, and a
+    client is made per event loop (sync callers run a loop per call)."""
+    if not _SSL:
+        import ssl
+
+        try:
+            import certifi
+
+            _SSL.append(ssl.create_default_context(cafile=certifi.where()))
+        except ImportError:
+            _SSL.append(ssl.create_default_context())
+    return _SSL[0]
+
+
 class HTTPTransport:
     """An httpx.AsyncClient per event loop (a client must not cross loops), JSON requests,
     SSE and NDJSON streams, and error mapping."""
@@ -162,7 +180,9 @@ class HTTPTransport:
         if client is None or client.is_closed:
             kwargs: dict[str, Any] = {"timeout": httpx.Timeout(self.timeout,
                                                                connect=min(self.timeout, 10.0)),
-                                      "headers": self.headers, "verify": self.verify}
+                                      "headers": self.headers,
+                                      "verify": _ssl_context() if self.verify is True
+                                      else self.verify}
             if self.proxy:
                 kwargs["proxy"] = self.proxy
             client = self._clients[loop] = httpx.AsyncClient(**kwargs)
@@ -232,7 +252,7 @@ class HTTPTransport:
     async def stream_sse(self, url: str, body: Any, headers: Mapping[str, str] | None = None,
                          params: Any = None) -> AsyncIterator[tuple[str, str]]:
         """POST and yield server-sent events as (event name, data text)."""
-        event, data = "", []
+        event, data = "", list[str]()
         async for line in self.stream_lines(url, body, headers, params):
             if not line:
                 if data:
@@ -267,7 +287,7 @@ def run_sync(awaitable: Awaitable[T]) -> T:
     def target() -> None:
         try:
             box["value"] = asyncio.run(awaitable)  # type: ignore[arg-type]
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+        except BaseException as exc:
             box["error"] = exc
 
     thread = threading.Thread(target=target, daemon=True)

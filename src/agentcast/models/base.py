@@ -132,6 +132,8 @@ class ChatModelBase:
     def stream(
         self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None = None, **kwargs: Any
     ) -> AsyncIterator[ModelChunk]:
+        """The raw stream of one attempt, without retries; ``__call__(on_chunk=...)`` streams
+        with every fault layer."""
         return self._stream(messages, tools=tools, **{**self.generate_args, **kwargs})
 
     async def __call__(
@@ -165,7 +167,13 @@ class ChatModelBase:
                 return await self._request(messages, tools, on_chunk, agent, policy, kwargs)
             from agentcast.models.parsing import call_parsed
 
+            asked = False
+
             async def request(msgs: Sequence[Msg], kw: dict[str, Any]) -> ModelResponse:
+                nonlocal asked
+                if asked and on_chunk is not None:
+                    on_chunk(ModelChunk(reset=True))  # a re-ask: a new answer starts
+                asked = True
                 return await self._request(msgs, tools, on_chunk, agent, policy, kw)
 
             return await call_parsed(
@@ -207,7 +215,7 @@ class ChatModelBase:
             )
         started = time.perf_counter()
         error: BaseException | None = None
-        response = ModelResponse(model=self.model_name)
+        response: ModelResponse | None = None
         try:
             response = await request_with_retries(self, messages, tools, on_chunk, kwargs, policy)
             return response
@@ -215,13 +223,16 @@ class ChatModelBase:
             error = exc
             raise
         finally:
+            if response is None:
+                response = ModelResponse(model=self.model_name)
             response.latency = time.perf_counter() - started
             if hooks.listeners:
                 hooks.emit(
                     "model_call",
                     {"model": self.model_name, "config_name": self.config_name, "agent": agent,
                      "usage": response.usage, "latency": response.latency,
-                     "retries": getattr(error, "attempts", response.retries), "error": error,
+                     "retries": max(0, getattr(error, "attempts", 1) - 1) if error is not None
+                     else response.retries, "error": error,
                      "messages": list(messages), "response": response},
                 )
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from agentcast.exceptions import ConfigError, UnknownModelTypeError
 from agentcast.models.base import ChatModel
+from agentcast.models.providers import MODEL_TYPES as _PROVIDER_TYPES
+from agentcast.models.providers import resolve_model_string
 
 ModelFactory = Callable[..., Any]
 
@@ -23,7 +25,9 @@ ModelFactory = Callable[..., Any]
 _MODEL_TYPES: dict[str, str | ModelFactory] = {
     "scripted": "agentcast.testing.scripted:ScriptedModel",
     "function": "agentcast.testing.scripted:FunctionModel",
+    "fallback": "agentcast.models.fallback:FallbackModel",
 }
+_MODEL_TYPES.update(_PROVIDER_TYPES)  # every shipped provider (models/providers.py)
 _CONFIGS: dict[str, dict[str, Any]] = {}
 _INSTANCES: dict[str, Any] = {}
 
@@ -48,22 +52,23 @@ def _resolve_factory(model_type: str) -> ModelFactory:
     return factory
 
 
-def _expand_env(value: Any, where: str) -> Any:
+def _expand_env(value: Any, where: str, path: str = "") -> Any:
     if isinstance(value, str):
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in os.environ:
                 raise ConfigError(
-                    f"{where}: environment variable {name} is referenced but not set",
-                    field=where,
+                    f"{where}: field {path!r}: environment variable {name} is referenced "
+                    "but not set",
+                    field=path or where,
                 )
             return os.environ[name]
 
         return _ENV_REF.sub(sub, value)
     if isinstance(value, list):
-        return [_expand_env(v, where) for v in value]
+        return [_expand_env(v, where, path) for v in value]
     if isinstance(value, dict):
-        return {k: _expand_env(v, f"{where}.{k}") for k, v in value.items()}
+        return {k: _expand_env(v, where, f"{path}.{k}" if path else k) for k, v in value.items()}
     return value
 
 
@@ -152,7 +157,11 @@ def build_model(config: Mapping[str, Any]) -> Any:
     try:
         return factory(**args)
     except TypeError as exc:
-        raise ConfigError(f"{where}: {exc}") from exc
+        bad = re.search(r"argument:? '(\w+)'", str(exc))
+        if bad and "unexpected" in str(exc):
+            raise ConfigError(f"{where}: unknown field {bad.group(1)!r} for model_type "
+                              f"{config['model_type']!r}", field=bad.group(1)) from exc
+        raise ConfigError(f"{where}: {exc}", field=bad.group(1) if bad else None) from exc
 
 
 # Hook for "provider:model" strings (the models layer registers a resolver here).
@@ -186,3 +195,6 @@ def get_model(ref: Any) -> ChatModel:
         "and not a 'provider:model' string",
         field="model",
     )
+
+
+register_string_resolver(resolve_model_string)  # "openai:gpt-4o", "ollama:llama3", ...

@@ -46,9 +46,9 @@ def repair_json(text: str, *, expect: type | None = None) -> Any:
         value = _json_repair(text)
         if value is not _FAIL and _fits(value, expect) and value not in ("", [], {}):
             return value
-    kind = "a JSON object" if expect is dict else "a JSON array" if expect is list else "JSON"
+    noun = "JSON object" if expect is dict else "JSON array" if expect is list else "JSON value"
     raise ReplyFormatError(
-        f"no {kind} found in the reply; reply with {kind} only, no prose around it"
+        f"no {noun} found in the reply; reply with one {noun} only, no prose around it"
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -126,10 +127,14 @@ async def drain(
                 raw.append(chunk.raw)
             if on_chunk is not None:
                 on_chunk(chunk)
-    finally:
+    except BaseException:
         aclose = getattr(stream, "aclose", None)
         if aclose is not None:
-            await aclose()  # release the connection now, not when the GC finds it
+            try:
+                await aclose()  # release the connection now, not when the GC finds it
+            except Exception:
+                log.debug("closing a failed stream raised", exc_info=True)
+        raise
     return ModelResponse(
         text="".join(parts), tool_calls=calls, usage=usage, model=model.model_name,
         raw=raw[0] if len(raw) == 1 else raw or None,
@@ -146,8 +151,7 @@ async def request_with_retries(
 ) -> ModelResponse:
     """One logical request: attempts until success, an unresolvable error, or the policy's
     bounds (count, deadline). Unknown exceptions (bugs) propagate untouched."""
-    loop = asyncio.get_running_loop()
-    started = loop.time()
+    started = time.monotonic()
     hard = started + policy.deadline if policy.deadline is not None else None
     # The relay remembers what the printer was shown, so a retry does not show it twice.
     relay = StreamRelay(on_chunk) if on_chunk is not None else None
@@ -175,8 +179,8 @@ async def request_with_retries(
             if kind != "transient":
                 raise
             retries += 1
-            elapsed = loop.time() - started
-            why = _give_up_reason(policy, retries, exc, hard, loop.time())
+            elapsed = time.monotonic() - started
+            why = _give_up_reason(policy, retries, exc, hard, time.monotonic())
             if isinstance(why, str):
                 raise RetriesExhaustedError(
                     f"{model.model_name}: gave up after {retries} attempt(s) in {elapsed:.1f}s "

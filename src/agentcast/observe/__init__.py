@@ -20,7 +20,6 @@ _EXPORTS: dict[str, str] = {
     "end_run": "agentcast.observe.run",
     "log_chat": "agentcast.observe.logging",
     "print_usage": "agentcast.observe.monitor",
-    "redact": "agentcast.observe.redact",
     "start_run": "agentcast.observe.run",
 }
 

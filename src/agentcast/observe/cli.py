@@ -68,7 +68,7 @@ def show_command(run_dir: str, run_id: str, agent: str | None, as_json: bool) ->
           f"[{run['status']}]")
     print()
     for m in msgs:
-        receivers = ", ".join(m["receivers"]) if m["receivers"] else "-"
+        receivers = ", ".join(sorted(m["receivers"])) if m["receivers"] else "-"
         seq = f" {m['seq_id']}" if m["seq_id"] else ""
         when = dt.datetime.fromtimestamp(m["timestamp"] or m["recorded"]).strftime("%H:%M:%S")
         print(f"[{when}]{seq} {m['sender']} -> {receivers}")

@@ -62,19 +62,43 @@ def content_text(content: Any) -> str:
         return str(content)
 
 
+class _Text:
+    """Content that becomes text only when a handler (off the agent's thread) formats it."""
+
+    __slots__ = ("content",)
+
+    def __init__(self, content: Any) -> None:
+        self.content = content
+
+    def __str__(self) -> str:
+        return content_text(self.content)
+
+
 def log_chat(msg: Any, *, seq_id: str | None = None, logger: logging.Logger | None = None) -> None:
-    """Log what an agent said at the CHAT level (structured: agent, content, url, seq_id)."""
+    """Log what an agent said at the CHAT level (structured: agent, content, url, seq_id).
+
+    Cheap for the caller: no caller lookup, no formatting; handlers format in their thread.
+    """
     log = logger or logging.getLogger(CHAT_LOGGER_NAME)
     if not log.isEnabledFor(CHAT):
         return
     name = getattr(msg, "name", "?")
     content = getattr(msg, "content", msg)
-    log.log(
-        CHAT, "%s: %s", name, content_text(content),
-        extra={"agent": name, "content": content, "url": getattr(msg, "url", None),
-               "seq_id": seq_id, "role": getattr(msg, "role", None),
-               "msg_id": getattr(msg, "id", None)},
-    )
+    record = logging.LogRecord(log.name, CHAT, "", 0, "%s: %s", (name, _Text(content)), None)
+    record.agent = name
+    record.content = content
+    record.url = getattr(msg, "url", None)
+    record.seq_id = seq_id
+    record.role = getattr(msg, "role", None)
+    record.msg_id = getattr(msg, "id", None)
+    log.handle(record)
+
+
+class _QueueHandler(logging.handlers.QueueHandler):
+    """Enqueue the record itself: formatting and redaction happen in the listener thread."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
 
 
 class ChatConsoleHandler(logging.Handler):
@@ -110,15 +134,15 @@ class ChatConsoleHandler(logging.Handler):
         return style
 
     def _get_console(self) -> Any:
-        if self._console is None:
+        stream = self._stream or sys.stdout  # today's stdout: it may have been replaced
+        if self._console is None or self._console.file is not stream:
             try:
                 from rich.console import Console
             except ImportError as exc:  # rich is a core dependency, but be explicit
                 from agentcast.exceptions import MissingExtraError
 
                 raise MissingExtraError("all", "rich", "the coloured terminal log") from exc
-            self._console = Console(file=self._stream or sys.stdout, soft_wrap=True,
-                                    highlight=False)
+            self._console = Console(file=stream, soft_wrap=True, highlight=False)
         return self._console
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -214,6 +238,7 @@ def setup_logging(
     show_chat: bool = False,
 ) -> LogSetup:
     """Route the ``agentcast`` loggers to the terminal and/or a JSON-lines file, redacted."""
+    level_no = parse_level(level)  # first: a bad level must not leave handlers behind
     redactor = redactor or default_redactor()
     logger = logging.getLogger(LOGGER_NAME)
     handlers: list[logging.Handler] = []
@@ -229,12 +254,12 @@ def setup_logging(
         fh.addFilter(redact)
         handlers.append(fh)
     q: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    qh = logging.handlers.QueueHandler(q)
+    qh = _QueueHandler(q)
     listener = logging.handlers.QueueListener(q, *handlers, respect_handler_level=True)
     listener.start()
     setup = LogSetup(logger, qh, listener, handlers, logger.level, logger.propagate)
     logger.addHandler(qh)
-    logger.setLevel(parse_level(level))
+    logger.setLevel(level_no)
     if console:
         logger.propagate = False  # we print it ourselves; avoid duplicates via the root logger
     return setup

@@ -17,16 +17,18 @@ from typing import Any
 
 MASK = "[REDACTED]"
 
-# Shapes of secrets, whatever their value.
-_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"),  # OpenAI, Anthropic (sk-ant-), DeepSeek, DashScope
-    re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"),  # Google API keys
-    re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=\-]{8,}"),
-    re.compile(r"\b(?:ghp|gho|ghs|github_pat|xox[abpr]|hf)_[A-Za-z0-9_]{16,}"),
+# Shapes of secrets, whatever their value; each with a cheap substring test that must pass
+# first (in the lower-cased text), so ordinary text costs a few ``in`` checks, not regexes.
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("sk-", re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}")),  # OpenAI, Anthropic, DeepSeek, DashScope
+    ("aiza", re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}")),  # Google API keys
+    ("bearer", re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=\-]{8,}")),
+    ("_", re.compile(r"\b(?:ghp|gho|ghs|github_pat|xox[abpr]|hf)_[A-Za-z0-9_]{16,}")),
 )
 # key = value / "key": "value" for key names that always hold secrets.
+_FIELD_HINTS = ("key", "token", "secret", "password", "authorization")
 _FIELD = re.compile(
-    r"(?i)(\"?'?\b(?:[a-z0-9_]*api[_-]?key|apikey|access[_-]?token|secret[_-]?key|"
+    r"(?i)(\"?'?(?:\b|_)(?:api[_-]?key|apikey|access[_-]?token|secret[_-]?key|"
     r"client[_-]?secret|password|authorization|x-api-key)\b'?\"?\s*[:=]\s*\"?'?)"
     r"([^\s\"',}]{4,})"
 )
@@ -83,9 +85,13 @@ class Redactor:
         values = self._values
         if values is not None:
             text = values.sub(MASK, text)
-        for pattern in _PATTERNS:
-            text = pattern.sub(MASK, text)
-        return _FIELD.sub(lambda m: m.group(1) + MASK, text)
+        lower = text.lower()
+        for hint, pattern in _PATTERNS:
+            if hint in lower:
+                text = pattern.sub(MASK, text)
+        if any(h in lower for h in _FIELD_HINTS):
+            text = _FIELD.sub(lambda m: m.group(1) + MASK, text)
+        return text
 
     def value(self, value: Any) -> Any:
         """Redact strings inside a JSON-like structure; keys named like secrets are masked."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agentcast import hooks
-from agentcast.observe.logging import CHAT, LogSetup, log_chat, setup_logging
+from agentcast.observe.logging import CHAT, LogSetup, log_chat, parse_level, setup_logging
 from agentcast.observe.monitor import BudgetAlert, Monitor
 from agentcast.observe.redact import Redactor
 
@@ -36,7 +36,8 @@ def new_run_id() -> str:
 class Run:
     """The observers of one run. Made by ``start_run``; closed by ``end_run``."""
 
-    def __init__(self, run_id: str, name: str | None, directory: Path, *, monitor: Monitor,
+    def __init__(self, run_id: str, name: str | None, directory: Path | None, *,
+                 monitor: Monitor,
                  redactor: Redactor, store: Any = None, tracing: Any = None,
                  logs: LogSetup | None = None, chat_log: bool = True) -> None:
         self.id = run_id
@@ -106,7 +107,7 @@ class Run:
             self.tracing.shutdown()
         if self.store is not None:
             self.store.close(status)
-        log.info("run %s %s: %s", self.id, status, self.dir)
+        log.info("run %s %s%s", self.id, status, f": {self.dir}" if self.dir else "")
         if self.logs is not None:
             self.logs.close()
 
@@ -121,7 +122,7 @@ class Run:
 
 
 def start_run(
-    run_dir: str | Path = "runs",
+    run_dir: str | Path | None = "runs",
     run_name: str | None = None,
     logger_level: int | str = "INFO",
     save_log: bool = True,
@@ -143,6 +144,8 @@ def start_run(
 ) -> Run:
     """Start recording a run (ending the current one, if any).
 
+    ``run_dir=None`` writes nothing to disk (usage, budgets, tracing, terminal logs only).
+
     ``tracing``: None/False (off), "console", "otlp" or True (OTLP/HTTP, endpoint from the
     standard ``OTEL_EXPORTER_OTLP_*`` variables), an endpoint URL, a dict of OTLP exporter
     arguments, or a SpanExporter. ``budgets``: Budget objects or dicts of their fields.
@@ -152,20 +155,29 @@ def start_run(
     ``secrets``: extra values to redact (configured keys and ``*_API_KEY`` env vars always are).
     """
     global _current, _last, _atexit_registered
+    parse_level(logger_level)  # a bad level fails before anything is created
     end_run()
     rid = run_id or new_run_id()
-    directory = Path(run_dir) / rid
-    directory.mkdir(parents=True, exist_ok=True)
+    directory: Path | None = None
+    if run_dir is None:  # nothing on disk: usage, budgets, tracing and terminal logs only
+        save_log = save_store = False
+    else:
+        directory = Path(run_dir) / rid
+        directory.mkdir(parents=True, exist_ok=True)
     redactor = Redactor(secrets)
-    logs = setup_logging(logger_level, log_file=directory / "log.jsonl" if save_log else None,
-                         run_id=rid, console=console, redactor=redactor,
-                         show_chat=console_chat)
-    monitor = Monitor(prices, budgets, on_alert=on_alert, token_estimator=token_estimator)
+    log_file = directory / "log.jsonl" if directory is not None and save_log else None
+    logs = setup_logging(logger_level, log_file=log_file, run_id=rid, console=console,
+                         redactor=redactor, show_chat=console_chat)
+    try:
+        monitor = Monitor(prices, budgets, on_alert=on_alert, token_estimator=token_estimator)
+    except BaseException:
+        logs.close()
+        raise
     run = Run(rid, run_name, directory, monitor=monitor, redactor=redactor, logs=logs,
               chat_log=chat_log and (save_log or console_chat))
     run.refresh_secrets()
     try:
-        if save_store:
+        if save_store and directory is not None:
             from agentcast.observe.store import DB_NAME, RunStore
 
             run.store = RunStore(directory / DB_NAME, rid, name=run_name, config=config,
@@ -186,7 +198,7 @@ def start_run(
         if not _atexit_registered:
             _atexit_registered = True
             atexit.register(end_run)
-    log.info("run %s started: %s", rid, directory)
+    log.info("run %s started%s", rid, f": {directory}" if directory else " (nothing saved)")
     return run
 
 

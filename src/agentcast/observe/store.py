@@ -107,6 +107,7 @@ class RunStore:
         self._queue: deque[tuple[Any, ...]] = deque()
         self._wake = threading.Event()
         self._stop = False
+        self._written: set[str] = set()  # message ids already written (writer thread only)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = connect(self.path)
         self._conn.executescript(SCHEMA)
@@ -130,6 +131,11 @@ class RunStore:
         q.append((kind, data, cost, time.time()))
         if len(q) >= self.batch_size:
             self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        """Events queued but not yet committed: what a crash right now would lose."""
+        return len(self._queue)
 
     # -- writer thread ---------------------------------------------------------------------
     def flush(self, timeout: float = 10.0) -> bool:
@@ -158,23 +164,29 @@ class RunStore:
         waiters = []
         if self.before_batch is not None:
             self.before_batch()
-        rows: list[tuple[str, tuple[Any, ...]]] = []
+        rows: dict[str, list[tuple[Any, ...]]] = {}  # statement -> params, in first-seen order
         for item in items:
             if item[0] == "__flush__":
                 waiters.append(item[1])
                 continue
             try:
-                rows.extend(self._rows(*item))
+                for sql, params in self._rows(*item):
+                    rows.setdefault(sql, []).append(params)
             except Exception:
                 log.exception("run store: cannot record a %r event", item[0])
         conn = self._conn
         try:
             with conn:  # one transaction per batch
-                for sql, params in rows:
-                    conn.execute(sql, params)
+                for sql, many in rows.items():
+                    conn.executemany(sql, many)
         finally:
             for w in waiters:
                 w.set()
+
+    def _remember(self, msg_id: str) -> None:
+        if len(self._written) >= 100_000:  # bounded: forgetting only costs a redundant insert
+            self._written.clear()
+        self._written.add(msg_id)
 
     def _json(self, value: Any) -> str | None:
         if value is None:
@@ -196,11 +208,17 @@ class RunStore:
     def _rows(self, kind: str, data: Any, cost: Any, ts: float) -> list[tuple[str, tuple[Any, ...]]]:
         agent = data.get("agent")
         if kind == "observe":
-            msg = data.get("msg")
-            if msg is None:
-                return []
-            row = self._msg_row(msg, ts)
-            return [(_INSERT_SEEN, row), (_INSERT["delivery"], (row[0], str(agent), ts))]
+            msgs = data.get("msg")
+            rows: list[tuple[str, tuple[Any, ...]]] = []
+            for msg in msgs if isinstance(msgs, (list, tuple)) else [msgs]:
+                if msg is None:
+                    continue
+                msg_id = str(getattr(msg, "id", "") or f"anon-{id(msg)}")
+                if msg_id not in self._written:  # a broadcast: serialise once, not per receiver
+                    self._remember(msg_id)
+                    rows.append((_INSERT_SEEN, self._msg_row(msg, ts)))
+                rows.append((_INSERT["delivery"], (msg_id, str(agent), ts)))
+            return rows
         if kind == "reply":
             out = []
             msg, err = data.get("msg"), data.get("error")
@@ -209,6 +227,7 @@ class RunStore:
                    (inputs if isinstance(inputs, (list, tuple)) else [inputs])
                    if m is not None]
             if msg is not None and err is None:
+                self._remember(str(getattr(msg, "id", "") or f"anon-{id(msg)}"))
                 out.append((_INSERT_REPLY, self._msg_row(msg, ts, data.get("seq_id"),
                                                          data.get("started"), data.get("ended"),
                                                          ids)))

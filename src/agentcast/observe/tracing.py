@@ -46,9 +46,11 @@ def _ns(t: Any, offset: float) -> int | None:
 def _exporter(tracing: Any) -> tuple[Any, bool]:
     """(SpanExporter, batch?) for a ``tracing=`` setting."""
     if isinstance(tracing, str) and tracing == "console":
+        import sys
+
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
-        return ConsoleSpanExporter(), False
+        return ConsoleSpanExporter(out=sys.stdout), False  # today's stdout, not import time's
     if tracing is True or isinstance(tracing, (str, dict)):
         try:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter

@@ -160,6 +160,7 @@ class Actor:
                     continue
             i += 1
             if kind == CALL:
+                assert ph is not None
                 self._mb_pos = i
                 if self._reply_is_async:
                     start_task(_runtime.loop, self._call_async(x, ph))
@@ -174,7 +175,7 @@ class Actor:
             self._inside = True
             try:
                 self.observe(x)
-            except Exception as exc:  # noqa: BLE001 - report, keep the actor alive
+            except Exception as exc:
                 _report_observe_error(self, exc)
             finally:
                 self._inside = False
@@ -189,7 +190,7 @@ class Actor:
         started = time.time() if hooks.listeners else 0.0
         try:
             value = await self.reply(x)
-        except BaseException as exc:  # noqa: BLE001 - surfaced where the placeholder is read
+        except BaseException as exc:
             self._fail(ph, x, exc, started)
         else:
             self._finish(ph, x, value, started)
@@ -200,7 +201,7 @@ class Actor:
         token = _current.set(self)
         try:
             value = self.reply(x)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             loop.call_soon_threadsafe(self._fail_and_drain, ph, x, exc, started)
         else:
             loop.call_soon_threadsafe(self._finish_and_drain, ph, x, value, started)
@@ -219,7 +220,7 @@ class Actor:
         _current.set(self)
         try:
             await self.observe(x)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _report_observe_error(self, exc)
         self._drain()
 

@@ -45,7 +45,7 @@ elif sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpret
         def __init__(self, coro: Coroutine[Any, Any, Any], loop: asyncio.AbstractEventLoop):
             # What Future.__init__ and Task.__init__ do, minus scheduling the first step.
             self._loop = loop
-            self._callbacks = []
+            self._callbacks: list[Any] = []
             if loop.get_debug():
                 _PyFuture.__init__(self, loop=loop)
             self._coro = coro

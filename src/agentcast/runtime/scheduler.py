@@ -46,7 +46,7 @@ def _run_callbacks(callbacks: list[Callback], ph: Placeholder) -> None:
             cb, arg = _runq.popleft()
             try:
                 cb(arg)
-            except Exception:  # noqa: BLE001 - one broken callback must not stop the rest
+            except Exception:
                 log.exception("placeholder callback failed")
     finally:
         _in_trampoline = False
@@ -135,7 +135,7 @@ class Runtime:
             fn, args = inbox.popleft()
             try:
                 fn(*args)
-            except Exception:  # noqa: BLE001 - a failing submission must not stop the rest
+            except Exception:
                 log.exception("submitted work failed")
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
@@ -167,7 +167,7 @@ class Runtime:
     async def _run(self, coro: Coroutine[Any, Any, Any], ph: Placeholder) -> None:
         try:
             value = await coro
-        except BaseException as exc:  # noqa: BLE001 - surfaced where the placeholder is read
+        except BaseException as exc:
             ph.set_exception(exc)
         else:
             ph.set_result(value)

@@ -89,7 +89,8 @@ class Dialect:
         return str(body.get("model", "test-model")) if isinstance(body, dict) else "test-model"
 
     def authorized(self, headers: dict[str, str], query: dict[str, str], key: str) -> bool:
-        return headers.get("authorization", "") == f"Bearer {key}"
+        return (headers.get("authorization", "") == f"Bearer {key}"
+                or headers.get("api-key", "") == key)  # Azure OpenAI
 
     def error(self, status: int, message: str) -> dict[str, Any]:
         kinds = {400: "invalid_request_error", 401: "invalid_api_key", 403: "permission_denied",
@@ -163,7 +164,8 @@ class AnthropicDialect(Dialect):
     name = "anthropic"
 
     def authorized(self, headers: dict[str, str], query: dict[str, str], key: str) -> bool:
-        return headers.get("x-api-key", "") == key
+        return (headers.get("x-api-key", "") == key
+                or headers.get("authorization", "") == f"Bearer {key}")
 
     def error(self, status: int, message: str) -> dict[str, Any]:
         kinds = {400: "invalid_request_error", 401: "authentication_error",
@@ -186,7 +188,7 @@ class AnthropicDialect(Dialect):
                           "output_tokens": usage["completion_tokens"]}}
 
     def stream(self, reply: Reply, model: str, usage: dict[str, int], body: Any) -> list[bytes]:
-        start = {"id": f"msg_{next(_ids)}", "type": "message", "role": "assistant",
+        start: dict[str, Any] = {"id": f"msg_{next(_ids)}", "type": "message", "role": "assistant",
                  "model": model, "content": [], "stop_reason": None, "stop_sequence": None,
                  "usage": {"input_tokens": usage["prompt_tokens"], "output_tokens": 1}}
         frames = [sse({"type": "message_start", "message": start}, "message_start")]

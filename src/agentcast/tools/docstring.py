@@ -57,14 +57,14 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
         m = _REST_PARAM.match(stripped)
         if m:
             in_summary = False
-            name, text = m.group(1), [m.group(2).strip()]
+            name, words = m.group(1), [m.group(2).strip()]
             base = _indent(line)
             i += 1
             while i < len(lines) and lines[i].strip() and _indent(lines[i]) > base \
                     and not _REST_FIELD.match(lines[i].strip()):
-                text.append(lines[i].strip())
+                words.append(lines[i].strip())
                 i += 1
-            params[name] = " ".join(t for t in text if t)
+            params[name] = " ".join(t for t in words if t)
             continue
         if _REST_FIELD.match(stripped):
             in_summary = False

@@ -5,8 +5,9 @@ Layers, each covering what the others cannot:
 - **bubblewrap** (when it works here): read-only root, private /tmp, only the working
   directory writable, no network (``--unshare-net``), own PID namespace (so killing the
   sandbox kills everything it started), home directories hidden, dies with its parent.
-- **an unprivileged uid** (65534) when we are root: the code cannot read root-only files
-  (/etc/shadow) and ``RLIMIT_NPROC`` applies (the kernel never enforces it for root).
+- **an unprivileged uid** when we are root (one per concurrent execution from a pool, or a
+  fixed one such as 65534): the code cannot read root-only files (/etc/shadow) and
+  ``RLIMIT_NPROC`` applies (the kernel never enforces it for root).
 - **rlimits**: CPU seconds, address space, file size, process count.
 - **a wall-clock timeout** that kills the whole process group, and output truncated at a limit.
 
@@ -35,6 +36,9 @@ from agentcast.exceptions import SandboxError
 log = logging.getLogger("agentcast.sandbox")
 
 NOBODY = 65534
+UID_POOL_BASE = 200_000  # per-execution uids: concurrent runs never share a process budget
+UID_POOL_SIZE = 1024
+_uids_in_use: set[int] = set()
 _MB = 1024 * 1024
 
 
@@ -102,8 +106,8 @@ def _drop_cmd(uid: int) -> list[str]:
     if setpriv:
         return [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
-    code = ("import os,sys;os.setgroups([]);os.setgid(%d);os.setuid(%d);"
-            "os.execvp(sys.argv[1],sys.argv[1:])" % (uid, uid))
+    code = (f"import os,sys;os.setgroups([]);os.setgid({uid});os.setuid({uid});"
+            "os.execvp(sys.argv[1],sys.argv[1:])")
     return [sys.executable, "-S", "-c", code]
 
 
@@ -134,14 +138,23 @@ def bwrap_argv(workdir: str, *, network: bool = False, tmpfs_bytes: int | None =
     for d in _hidden_dirs():
         argv += ["--perms", "0755", "--tmpfs", d]
     made: set[str] = set()
-    for p in _exposed_paths():
-        parts = Path(p).parts
-        for i in range(3, len(parts)):  # parents inside the hidden dir, traversable
+    hidden = _hidden_dirs()
+
+    def traversable_parents(path: str) -> None:
+        # bubblewrap creates missing mount points inside a hidden (tmpfs) dir as 0700
+        if not any(path.startswith(h + "/") for h in hidden):
+            return
+        parts = Path(path).parts
+        for i in range(3, len(parts)):
             parent = str(Path(*parts[:i]))
             if parent not in made:
                 made.add(parent)
-                argv += ["--perms", "0755", "--dir", parent]
+                argv.extend(["--perms", "0755", "--dir", parent])
+
+    for p in _exposed_paths():
+        traversable_parents(p)
         argv += ["--ro-bind", p, p]
+    traversable_parents(workdir)
     argv += ["--bind", workdir, workdir, "--chdir", workdir]
     argv += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
              "--hostname", "sandbox", "--die-with-parent", "--new-session"]
@@ -168,7 +181,7 @@ def bwrap_status(refresh: bool = False) -> tuple[bool, str]:
             uid = NOBODY if _is_root() else None
             if uid is not None:
                 os.chown(tmp, uid, uid)
-            argv = bwrap_argv(tmp, uid=uid) + [sys.executable, "-S", "-c", "print('ok')"]
+            argv = [*bwrap_argv(tmp, uid=uid), sys.executable, "-S", "-c", "print('ok')"]
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=20)
             if proc.returncode == 0 and proc.stdout.strip() == "ok":
                 status = (True, "bubblewrap works")
@@ -207,7 +220,7 @@ def _count_processes(uid: int) -> int:
             if entry.isdigit():
                 with contextlib.suppress(OSError):
                     if os.stat(f"/proc/{entry}").st_uid == uid:
-                        count += 1
+                        count += len(os.listdir(f"/proc/{entry}/task"))  # threads count too
     return count
 
 
@@ -244,13 +257,26 @@ class Sandbox:
         use_bwrap: bool | None = None,
         network: bool = False,
         uid: int | None = NOBODY,
+        separate_uids: bool = True,
         env: dict[str, str] | None = None,
     ) -> None:
         self.limits = limits or SandboxLimits()
         self.use_bwrap = use_bwrap
         self.network = network
         self.uid = uid if _is_root() else None
+        self.separate_uids = separate_uids
         self.env = dict(env or {})
+
+    def _take_uid(self) -> int | None:
+        """The uid for one execution: from the pool when running several at once is possible,
+        so that one execution's fork bomb cannot use up the process limit of another."""
+        if self.uid is None or not self.separate_uids:
+            return self.uid
+        for uid in range(UID_POOL_BASE, UID_POOL_BASE + UID_POOL_SIZE):
+            if uid not in _uids_in_use:
+                _uids_in_use.add(uid)
+                return uid
+        return self.uid
 
     def isolation(self) -> tuple[str, list[str]]:
         """("bwrap" | "rlimits", warnings) for the next execution."""
@@ -288,7 +314,7 @@ class Sandbox:
         own_dir = workdir is None
         wd = tempfile.mkdtemp(prefix="agentcast-sbx-") if own_dir else str(Path(workdir or ".").resolve())
         os.makedirs(wd, exist_ok=True)
-        uid = self.uid
+        uid = taken = self._take_uid()
         exe = shutil.which(argv[0]) or argv[0]
         if isolation != "bwrap" and uid is not None and not _runnable_as(uid, exe):
             warnings = [*warnings, f"{argv[0]} cannot run as uid {uid} without bubblewrap; running "
@@ -312,6 +338,8 @@ class Sandbox:
             return await self._spawn(full, wd, stdin, timeout or limits.timeout, nproc,
                                      isolation, warnings)
         finally:
+            if taken is not None and taken != self.uid:
+                _uids_in_use.discard(taken)
             if own_dir:
                 shutil.rmtree(wd, ignore_errors=True)
 

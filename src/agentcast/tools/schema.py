@@ -108,7 +108,7 @@ def function_spec(
     sig = inspect.signature(target)
     try:
         hints = get_type_hints(target, include_extras=True)
-    except Exception:  # noqa: BLE001 - unresolvable annotations: fall back to raw ones
+    except Exception:  # unresolvable annotations: fall back to raw ones
         hints = {}
     summary, arg_docs = parse_docstring(inspect.getdoc(target))
     fields: dict[str, Any] = {}
@@ -128,7 +128,7 @@ def function_spec(
         fname = f"p{index}"
         fields[fname] = (ann, Field(default, alias=pname, description=arg_docs.get(pname) or None))
         mapping[fname] = pname
-    tool_name = name or getattr(func, "__name__", type(func).__name__)
+    tool_name = str(name or getattr(func, "__name__", type(func).__name__))
     model = create_model(  # type: ignore[call-overload]
         f"{tool_name}_args",
         __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),

@@ -46,9 +46,10 @@ class Tool:
     @property
     def is_async(self) -> bool:
         func = self.func.func if isinstance(self.func, functools.partial) else self.func
-        return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-            getattr(func, "__call__", None)  # noqa: B004 - async callable objects
-        )
+        if inspect.iscoroutinefunction(func):
+            return True
+        return not inspect.isroutine(func) and inspect.iscoroutinefunction(
+            type(func).__call__)  # an object with an async __call__
 
     def validate(self, arguments: dict[str, Any] | str | None) -> dict[str, Any]:
         if self.spec is not None:
@@ -157,6 +158,31 @@ class Toolkit:
     def groups(self) -> dict[str, ToolGroup]:
         return dict(self._groups)
 
+    def enable_group_switching(self) -> Tool:
+        """Let the model switch groups itself with a ``set_tool_groups`` tool, so a large
+        toolkit can stay out of the prompt until a task needs part of it."""
+
+        def set_tool_groups(groups: list[str]) -> str:
+            """Choose which optional tool groups are active; the others are switched off.
+
+            Args:
+                groups: Names of the groups to activate (may be empty).
+            """
+            unknown = [g for g in groups if g not in self._groups]
+            if unknown:
+                raise ToolInputError(f"unknown tool group(s) {unknown}; available: "
+                                     + ", ".join(self._optional_groups()))
+            for name, group in self._groups.items():
+                if name != BASIC_GROUP:
+                    group.active = name in groups
+            return "active tools now: " + ", ".join(self.names())
+
+        return self.add_tool(set_tool_groups)
+
+    def _optional_groups(self) -> list[str]:
+        return [f"{g.name} ({g.description})" if g.description else g.name
+                for g in self._groups.values() if g.name != BASIC_GROUP]
+
     # --- what the model sees --------------------------------------------------------------
     def _active(self, tool: Tool) -> bool:
         return self._groups[tool.group].active
@@ -178,7 +204,16 @@ class Toolkit:
 
     def schemas(self) -> list[dict[str, Any]]:
         """OpenAI function schemas of the active tools, for ``model(..., tools=...)``."""
-        return [t.schema for t in self.tools()]
+        out = []
+        for tool in self.tools():
+            schema = tool.schema
+            if tool.name == "set_tool_groups" and tool.spec is not None:  # list the groups now
+                fn = dict(schema["function"])
+                fn["description"] = (fn["description"] + " Groups: "
+                                     + "; ".join(self._optional_groups()) + ".")
+                schema = {**schema, "function": fn}
+            out.append(schema)
+        return out
 
     def describe(self) -> str:
         """The active tools as text, for models without native tool calling."""
@@ -214,7 +249,7 @@ class Toolkit:
         except asyncio.TimeoutError as exc:
             error = exc
             response = ToolResponse.error(f"tool {call.name!r} timed out")
-        except Exception as exc:  # noqa: BLE001 - the model reads what went wrong
+        except Exception as exc:  # the model reads what went wrong
             error = exc
             response = ToolResponse.error(
                 f"tool {call.name!r} failed: {type(exc).__name__}: {exc}"

@@ -73,7 +73,7 @@ def format_anthropic(messages: Sequence[Msg] | Any) -> tuple[str | None, list[di
         media = media_of(m)
         role = "user" if m.role == "user" or media else "assistant"
         text = with_name(m, text_of(m), show)
-        blocks = [{"type": "text", "text": text}] if text else []
+        blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
         blocks += [_media_block(x) for x in media]
         if role == "assistant":
             blocks += [{"type": "tool_use", "id": c["id"], "name": c["name"],

@@ -41,7 +41,9 @@ def format_dashscope(messages: Sequence[Msg] | Any) -> tuple[list[dict[str, Any]
                         "tool_call_id": item.result_of["id"], "name": item.result_of["name"]})
             continue
         text = with_name(m, text_of(m), show and m.role != "system")
-        entry: dict[str, Any] = {"role": m.role}
+        has_media = bool(media_of(m))  # media only in user turns
+        entry: dict[str, Any] = {"role": "user" if has_media and m.role == "assistant"
+                                 else m.role}
         if multimodal:
             parts: list[dict[str, Any]] = []
             for media in media_of(m):
@@ -52,7 +54,7 @@ def format_dashscope(messages: Sequence[Msg] | Any) -> tuple[list[dict[str, Any]
             entry["content"] = ([{"text": text}] if text else []) + parts
         else:
             entry["content"] = text
-        if item.calls and m.role == "assistant":
+        if item.calls and entry["role"] == "assistant":
             entry["tool_calls"] = [
                 {"id": c["id"], "type": "function",
                  "function": {"name": c["name"], "arguments": arguments_json(c["arguments"])}}

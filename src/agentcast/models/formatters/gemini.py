@@ -72,12 +72,15 @@ def format_gemini(messages: Sequence[Msg] | Any) -> dict[str, Any]:
         if m.role == "system":
             add("user", [{"text": f"system: {text_of(m)}"}])
             continue
-        role = "model" if m.role == "assistant" else "user"
+        media = media_of(m)  # media only in user turns, as in the other APIs
+        role = "model" if m.role == "assistant" and not media else "user"
         text = with_name(m, text_of(m), show)
         parts: list[dict[str, Any]] = [{"text": text}] if text else []
-        parts += [_media_part(x) for x in media_of(m)]
-        parts += [{"functionCall": {"id": c["id"], "name": c["name"],
-                                    "args": arguments_obj(c["arguments"])}} for c in item.calls]
+        parts += [_media_part(x) for x in media]
+        if role == "model":
+            parts += [{"functionCall": {"id": c["id"], "name": c["name"],
+                                        "args": arguments_obj(c["arguments"])}}
+                      for c in item.calls]
         add(role, parts)
     request: dict[str, Any] = {"contents": contents}
     if system:

@@ -45,11 +45,11 @@ def format_ollama(messages: Sequence[Msg] | Any) -> list[dict[str, Any]]:
                 images.append(data_b64(media))
             else:
                 notes.append(mention(media))
-        entry: dict[str, Any] = {"role": m.role,
+        entry: dict[str, Any] = {"role": "user" if images and m.role == "assistant" else m.role,
                                  "content": "\n".join([text, *notes]) if notes else text}
         if images:
             entry["images"] = images
-        if item.calls and m.role == "assistant":
+        if item.calls and entry["role"] == "assistant":
             entry["tool_calls"] = [{"function": {"name": c["name"],
                                                  "arguments": arguments_obj(c["arguments"])}}
                                    for c in item.calls]

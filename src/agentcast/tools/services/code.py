@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from agentcast.tools.response import ToolResponse
+from agentcast.tools.response import ToolResponse, ToolStatus
 from agentcast.tools.sandbox import ExecutionResult, Sandbox
 from agentcast.tools.schema import Hidden
 
@@ -26,9 +26,8 @@ def default_sandbox() -> Sandbox:
 def _response(result: ExecutionResult) -> ToolResponse:
     meta = {"exit_code": result.exit_code, "isolation": result.isolation,
             "timed_out": result.timed_out, "warnings": result.warnings}
-    if result.ok:
-        return ToolResponse.success(result.summary(), **meta)
-    return ToolResponse.error(result.summary(), **meta)
+    status = ToolStatus.SUCCESS if result.ok else ToolStatus.ERROR
+    return ToolResponse(status, result.summary(), None, meta)
 
 
 async def execute_python_code(

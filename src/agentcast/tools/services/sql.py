@@ -22,16 +22,19 @@ _READ_ACTIONS = {
     sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
     getattr(sqlite3, "SQLITE_RECURSIVE", 33),
 }
-_READ_PRAGMAS = {"table_info", "table_list", "index_list", "index_info", "foreign_key_list",
-                 "database_list", "table_xinfo", "user_version", "schema_version", "encoding"}
+# pragmas that take an argument only to say what to describe (everything else with an
+# argument sets a value, and is refused)
+_DESCRIBE_PRAGMAS = {"table_info", "table_xinfo", "table_list", "index_list", "index_info",
+                     "index_xinfo", "foreign_key_list", "integrity_check", "quick_check"}
 
 
 def _read_only_authorizer(action: int, arg1: str | None, arg2: str | None,
                           db: str | None, trigger: str | None) -> int:
     if action in _READ_ACTIONS:
         return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in _READ_PRAGMAS and arg2 is None:
-        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA and (
+            arg2 is None or (arg1 or "").lower() in _DESCRIBE_PRAGMAS):
+        return sqlite3.SQLITE_OK  # reading a pragma; mode=ro and query_only still apply
     if action == sqlite3.SQLITE_TRANSACTION:
         return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
@@ -154,7 +157,7 @@ async def query_sql(
                                          max_rows)
     except MissingExtraError:
         raise
-    except Exception as exc:  # noqa: BLE001 - driver errors vary; the model reads them
+    except Exception as exc:  # driver errors vary; the model reads them
         return ToolResponse.error(_explain_denied(exc, allow_change_data))
     return ToolResponse.success(result)
 

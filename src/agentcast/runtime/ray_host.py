@@ -1,0 +1,238 @@
+"""The process side of ``to_dist``: a Ray actor that hosts many agents on its own loop.
+
+Why one host for many agents: the paper's agent server hosts many agents in one process, so
+64,000 agents do not need 64,000 processes. Inside the host, every agent is an ordinary
+agentcast actor with its own mailbox on the Ray actor's event loop, so the ordering and
+parallelism rules of DESIGN.md hold there exactly as they do locally.
+
+The driver sends *batches* (one Ray call per host per loop tick). Each batch carries its
+stream id and a sequence number; the host applies batches of one stream strictly in order,
+whatever order Ray delivers them in. This module imports Ray only inside functions, so that
+its classes can be pickled into worker processes cheaply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+from collections import OrderedDict
+from typing import Any
+
+from agentcast.message import Msg, Placeholder
+from agentcast.runtime.actor import CALL, OBSERVE
+from agentcast.runtime.scheduler import get_runtime
+
+ADD = 2
+REMOVE = 3
+STATE = 4
+KEEP_RECENT = 4096  # finished calls a later batch may still name by call id
+
+
+class RefInput:
+    """An input that is another remote call's reply: its call id and the batch ref holding it.
+
+    ``ref`` is None when the producing call is in the same stream: the host then finds it by
+    call id. Otherwise the host awaits the ref, so the value goes actor to actor.
+    """
+
+    __slots__ = ("call_id", "idx", "ref")
+
+    def __init__(self, call_id: str, ref: Any, idx: int) -> None:
+        self.call_id, self.ref, self.idx = call_id, ref, idx
+
+    def __reduce__(self) -> Any:
+        return (RefInput, (self.call_id, self.ref, self.idx))
+
+
+def wire_error(exc: BaseException) -> tuple[str, str, BaseException]:
+    """An error as (agent, seq_id, original), with the original made picklable."""
+    agent = getattr(exc, "agent", "") or ""
+    seq_id = getattr(exc, "seq_id", "") or ""
+    original = getattr(exc, "original", None) if seq_id else None
+    original = original if isinstance(original, BaseException) else exc
+    try:
+        original = pickle.loads(pickle.dumps(original))
+    except Exception:  # an unpicklable error still has to cross
+        original = RuntimeError(f"{type(original).__name__}: {original}")
+    return agent, seq_id, original
+
+
+def unwire_error(err: tuple[str, str, BaseException]) -> BaseException:
+    from agentcast.exceptions import AgentCallError
+
+    agent, seq_id, original = err
+    if agent:
+        return AgentCallError(agent, seq_id, original)
+    return original
+
+
+class AgentHostActor:
+    """Hosts agents; ``run`` applies one batch of mailbox entries and returns its replies."""
+
+    def __init__(self, label: str = "") -> None:
+        from agentcast.message import _reset_id_prefix
+
+        _reset_id_prefix()
+        os.environ.setdefault("AGENTCAST_QUIET", "1")
+        self.label = label
+        self.agents: dict[int, Any] = {}
+        self.calls: OrderedDict[str, Placeholder] = OrderedDict()
+        self.next_seq: dict[str, int] = {}
+        self.turns: dict[tuple[str, int], asyncio.Future[None]] = {}
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def node_id(self) -> str:
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())
+
+    async def state(self, agent_id: int) -> dict[str, Any]:
+        agent = self.agents[agent_id]
+        return dict(agent.state_dict())
+
+    async def run(self, stream: str, seq: int, entries: list[tuple[Any, ...]],
+                  keep_state: bool = True) -> tuple[list[Any], dict[int, Any]]:
+        """Apply ``entries`` in order after the stream's earlier batches; await the replies."""
+        expected = self.next_seq.get(stream, 0)
+        if seq != expected:
+            turn = asyncio.get_running_loop().create_future()
+            self.turns[(stream, seq)] = turn
+            await turn
+        results: list[Any] = [None] * len(entries)
+        waits: list[tuple[int, Placeholder]] = []
+        touched: set[int] = set()
+        try:
+            for i, (kind, agent_id, call_id, x) in enumerate(entries):
+                touched.add(agent_id)
+                self._apply(i, kind, agent_id, call_id, x, results, waits)
+        finally:
+            self.next_seq[stream] = seq + 1
+            nxt = self.turns.pop((stream, seq + 1), None)
+            if nxt is not None and not nxt.done():
+                nxt.set_result(None)
+        for i, ph in waits:
+            try:
+                value = await ph
+            except BaseException as exc:  # sent back as the call's error
+                results[i] = ("err", wire_error(exc))
+            else:
+                results[i] = ("ok", value)
+        self._forget(len(waits))
+        states: dict[int, Any] = {}
+        if keep_state:
+            for agent_id in touched:
+                agent = self.agents.get(agent_id)
+                if agent is not None and hasattr(agent, "state_dict"):
+                    try:
+                        states[agent_id] = agent.state_dict()
+                    except Exception:  # no snapshot is better than no reply
+                        pass
+        return results, states
+
+    def _apply(self, i: int, kind: int, agent_id: int, call_id: str | None, x: Any,
+               results: list[Any], waits: list[tuple[int, Placeholder]]) -> None:
+        if kind == ADD:
+            blob, state = x
+            agent = _loads(blob)
+            if state:
+                agent.load_state_dict(state)
+            self.agents[agent_id] = agent
+            return
+        if kind == REMOVE:
+            self.agents.pop(agent_id, None)
+            return
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            if kind == CALL:
+                results[i] = ("err", ("", "", LookupError(f"agent #{agent_id} is not hosted here")))
+            return
+        if kind == STATE:
+            ph = Placeholder(agent.name, 0)
+            get_runtime().spawn(_state_when_idle(agent, ph), "state")
+            waits.append((i, ph))
+            return
+        x = self._resolve(x)
+        if kind == OBSERVE:
+            agent._push(OBSERVE, x, None)
+            return
+        agent._calls = n = agent._calls + 1
+        ph = Placeholder(agent.name, n)
+        if call_id is not None:
+            self.calls[call_id] = ph
+        agent._push(CALL, x, ph)
+        waits.append((i, ph))
+
+    def _resolve(self, x: Any) -> Any:
+        if isinstance(x, RefInput):
+            ph = self.calls.get(x.call_id)
+            if ph is not None:
+                return ph
+            ph = Placeholder("remote", 0)
+            get_runtime().spawn(_fetch(x, ph), "fetch")
+            return ph
+        if isinstance(x, list) and any(isinstance(v, RefInput) for v in x):
+            return [self._resolve(v) for v in x]
+        return x
+
+    def _forget(self, n: int) -> None:
+        calls = self.calls
+        while len(calls) > KEEP_RECENT + n:
+            calls.popitem(last=False)
+        while len(calls) > KEEP_RECENT and next(iter(calls.values())).done():
+            calls.popitem(last=False)
+
+
+async def _fetch(x: RefInput, ph: Placeholder) -> None:
+    try:
+        results = await x.ref
+        status, value = results[x.idx]
+    except BaseException as exc:  # the consumer's call reports it
+        ph.set_exception(exc)
+        return
+    if status == "ok":
+        ph.set_result(value)
+    else:
+        ph.set_exception(unwire_error(value))
+
+
+async def _state_when_idle(agent: Any, ph: Placeholder) -> None:
+    for _ in range(100_000):  # the agent handles what was sent before the request first
+        if agent._mailbox is None:
+            break
+        await asyncio.sleep(0.002)
+    try:
+        ph.set_result(agent.state_dict())
+    except Exception as exc:  # reported to the caller
+        ph.set_exception(exc)
+
+
+def _loads(blob: bytes) -> Any:
+    import cloudpickle
+
+    return cloudpickle.loads(blob)
+
+
+def dumps_agent(agent: Any) -> bytes:
+    """Pickle an agent by value where needed; thread locks are recreated on the other side."""
+    import io
+    import threading
+
+    import cloudpickle
+
+    lock_types = (type(threading.Lock()), type(threading.RLock()))
+
+    class _Pickler(cloudpickle.CloudPickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if isinstance(obj, lock_types):
+                return (threading.RLock if "RLock" in type(obj).__name__ else threading.Lock, ())
+            return super().reducer_override(obj)
+
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(agent)
+    return buf.getvalue()
+
+
+__all__ = ["ADD", "REMOVE", "AgentHostActor", "Msg", "RefInput", "dumps_agent"]

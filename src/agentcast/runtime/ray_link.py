@@ -1,0 +1,344 @@
+"""The driver's side of one host: an ordered stream of mailbox entries, shipped in batches.
+
+Why batches: a Ray call costs far more than a local hop, and a hub broadcast or a fanout to
+thousands of agents in one host should cost one call, not thousands. Entries are kept in
+the order they were enqueued; an entry whose input is a *local* placeholder that is not
+ready yet holds back the rest of its stream (ordering first), while inputs that are replies
+of distributed agents travel as references and never hold anything back.
+
+Faults: when the host process dies, the link waits for Ray to restart it, re-adds every
+agent with its last state snapshot, and re-sends the batches that were in flight, once.
+A batch that fails again, or outlives its timeout, fails its calls with a typed
+:class:`~agentcast.exceptions.DistributedError` naming the agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from typing import Any
+
+from agentcast.exceptions import AgentDiedError, DistributedError, DistributedTimeoutError
+from agentcast.message import Placeholder, new_id
+from agentcast.runtime.actor import CALL
+from agentcast.runtime.ray_host import ADD, RefInput, unwire_error
+from agentcast.runtime.scheduler import get_runtime
+
+log = logging.getLogger("agentcast.ray")
+_runtime = get_runtime()
+_BLOCK = object()
+
+
+class RemotePlaceholder(Placeholder):
+    """A placeholder for a distributed agent's reply that knows where the reply will be."""
+
+    __slots__ = ("_call_id", "_idx", "_link", "_ref")
+
+    def __init__(self, owner: str = "", n: int = 0) -> None:
+        super().__init__(owner, n)
+        self._call_id: str | None = None
+        self._ref: Any = None
+        self._idx = 0
+        self._link: Link | None = None
+
+
+class _Failed:
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+class _Batch:
+    __slots__ = (
+        "attempts",
+        "entries",
+        "finished",
+        "meta",
+        "res_ref",
+        "seq",
+        "st_ref",
+        "started",
+        "timer",
+    )
+
+    def __init__(self, seq: int, entries: list[Any], meta: list[Any]) -> None:
+        self.seq, self.entries, self.meta = seq, entries, meta
+        self.attempts = 0
+        self.finished = False
+        self.res_ref: Any = None
+        self.st_ref: Any = None
+        self.timer: Any = None
+        self.started = time.time()
+
+
+class Link:
+    """One driver's ordered stream of entries to one host actor."""
+
+    def __init__(self, handle: Any, *, timeout: float, max_restarts: int) -> None:
+        self.handle = handle
+        self.timeout = timeout
+        self.max_restarts = max_restarts
+        self.agents: dict[str, Any] = {}
+        self.stream = new_id()
+        self.seq = 0
+        self.pending: deque[tuple[int, Any, str | None, Any, Any]] = deque()
+        self.inflight: dict[int, _Batch] = {}
+        self.failed: list[_Batch] = []
+        self.scheduled = False
+        self.scheduled_on: Any = None
+        self.recovering = False
+        self.recoveries = 0
+        self.dead: BaseException | None = None
+        self.busy = False
+
+    # --- enqueue (on the loop thread, or the thread that holds the drive) -------------
+    def push(self, kind: int, proxy: Any, x: Any, ph: Any) -> None:
+        call_id = None
+        if isinstance(ph, RemotePlaceholder):
+            call_id = ph._call_id = new_id()
+            ph._link = self
+        if self.dead is not None and ph is not None:
+            ph.set_exception(self._died(proxy, self.dead))
+            return
+        for p in _remote_inputs(x):  # replies of other hosts' unsent calls: send them now
+            if p._ref is None and p._link is not None and p._link is not self:
+                p._link.flush()
+        self.pending.append((kind, proxy, call_id, x, ph))
+        self._mark_busy()
+        self._schedule()
+
+    def _schedule(self) -> None:
+        loop = _runtime.loop
+        if not self.scheduled or self.scheduled_on is not loop:  # a new loop drops the old
+            self.scheduled = True
+            self.scheduled_on = loop
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Ship every entry that can go now as one batch."""
+        self.scheduled = False
+        if self.recovering:
+            return
+        entries: list[Any] = []
+        meta: list[Any] = []
+        in_batch: set[str] = set()
+        pending = self.pending
+        while pending:
+            kind, proxy, call_id, x, ph = pending[0]
+            wire = _wire(x, in_batch)
+            if wire is _BLOCK:
+                blocker = _blocker(x)
+                if blocker is not None:
+                    blocker.add_done_callback(lambda _: self._schedule())
+                break
+            pending.popleft()
+            if isinstance(wire, _Failed):
+                if ph is not None:
+                    proxy._fail(ph, x, wire.exc, time.time())
+                continue
+            if isinstance(ph, RemotePlaceholder):
+                ph._idx = len(entries)
+                if call_id is not None:
+                    in_batch.add(call_id)
+            entries.append((kind, proxy._agent_id, call_id, wire))
+            meta.append((kind, proxy, ph, x))
+        if entries:
+            self._send(_Batch(self.seq, entries, meta))
+            self.seq += 1
+        self._check_idle()
+
+    def _send(self, batch: _Batch) -> None:
+        keep = any(m[1].keep_state for m in batch.meta)
+        try:
+            res_ref, st_ref = self.handle.run.options(num_returns=2).remote(
+                self.stream, batch.seq, batch.entries, keep)
+        except Exception as exc:  # e.g. Ray shut down: fail, do not hang
+            self._fail_batch(batch, f"cannot reach the agent host: {exc}")
+            return
+        batch.res_ref, batch.st_ref = res_ref, st_ref
+        for _kind, _proxy, ph, _x in batch.meta:
+            if isinstance(ph, RemotePlaceholder):
+                ph._ref = res_ref
+        self.inflight[batch.seq] = batch
+        timeout = max((m[1].timeout or self.timeout) for m in batch.meta)
+        batch.timer = _runtime.loop.call_later(timeout, self._on_timeout, batch, timeout)
+        res_ref.future().add_done_callback(
+            lambda fut: _runtime.submit(self._on_done, batch, fut))
+
+    # --- completion -----------------------------------------------------------------
+    def _on_done(self, batch: _Batch, fut: Any) -> None:
+        if batch.finished:
+            return
+        ray = _ray()
+        try:
+            results = fut.result()
+        except ray.exceptions.RayActorError as exc:
+            self._lost(batch, exc)
+            return
+        except BaseException as exc:  # anything else fails the batch's calls
+            self._finish_batch(batch)
+            self._fail_batch(batch, f"remote call failed: {exc}")
+            return
+        self._finish_batch(batch)
+        for i, (kind, proxy, ph, x) in enumerate(batch.meta):
+            if kind == ADD or ph is None:
+                if batch.st_ref is not None and proxy.keep_state:
+                    proxy._state_ref = batch.st_ref
+                continue
+            status, value = results[i]
+            if proxy.keep_state:
+                proxy._state_ref = batch.st_ref
+            if status == "ok":
+                if kind == CALL:
+                    proxy._finish(ph, x, value, batch.started)
+                else:
+                    ph.set_result(value)
+            else:
+                exc = unwire_error(value)
+                if not getattr(exc, "agent", ""):
+                    exc = DistributedError(f"agent {proxy.name!r}: {exc}", agent=proxy.name)
+                proxy._fail(ph, x, exc, batch.started)
+        self._check_idle()
+
+    def _finish_batch(self, batch: _Batch) -> None:
+        batch.finished = True
+        if batch.timer is not None:
+            batch.timer.cancel()
+        self.inflight.pop(batch.seq, None)
+
+    def _on_timeout(self, batch: _Batch, timeout: float) -> None:
+        if batch.finished:
+            return
+        self._finish_batch(batch)
+        for _kind, proxy, ph, x in batch.meta:
+            if ph is not None and not ph.done():
+                proxy._fail(ph, x, DistributedTimeoutError(
+                    f"agent {proxy.name!r} did not answer call {ph.seq_id} within {timeout:g} s",
+                    agent=proxy.name), batch.started)
+        self._check_idle()
+
+    def _fail_batch(self, batch: _Batch, exc: str) -> None:
+        for _kind, proxy, ph, x in batch.meta:
+            if ph is not None and not ph.done():
+                err = DistributedError(f"agent {proxy.name!r}: {exc}", agent=proxy.name)
+                proxy._fail(ph, x, err, batch.started)
+        self._check_idle()
+
+    def _died(self, proxy: Any, exc: BaseException) -> AgentDiedError:
+        return AgentDiedError(
+            f"the process hosting agent {proxy.name!r} died and could not be recovered: {exc}",
+            agent=proxy.name)
+
+    # --- recovery -------------------------------------------------------------------
+    def _lost(self, batch: _Batch, exc: BaseException) -> None:
+        self._finish_batch(batch)
+        if batch.attempts >= 1 or self.recoveries >= self.max_restarts:
+            for _kind, proxy, ph, x in batch.meta:
+                if ph is not None and not ph.done():
+                    proxy._fail(ph, x, self._died(proxy, exc), batch.started)
+            if self.recoveries >= self.max_restarts:
+                self.dead = exc
+            self._check_idle()
+            return
+        self.failed.append(batch)
+        if not self.recovering:
+            self.recovering = True
+            self.recoveries += 1
+            log.warning("agent host died (%s); restarting it with its agents' last state",
+                        type(exc).__name__)
+            _runtime.spawn(self._recover(), "ray-recover")
+
+    async def _recover(self) -> None:
+        try:
+            deadline = time.monotonic() + self.timeout
+            while self.inflight and time.monotonic() < deadline:  # let the others fail too
+                await asyncio.sleep(0.05)
+            states: dict[str, Any] = {}
+            for agent_id, proxy in self.agents.items():
+                ref = proxy._state_ref
+                if ref is None:
+                    continue
+                try:
+                    snapshot = await ref
+                except Exception:  # no snapshot: start from the original
+                    continue
+                states[agent_id] = snapshot.get(agent_id)
+            self.stream, self.seq = new_id(), 0
+            adds = [(ADD, agent_id, None, (proxy._blob, states.get(agent_id)))
+                    for agent_id, proxy in self.agents.items()]
+            add_meta = [(ADD, proxy, None, None) for proxy in self.agents.values()]
+            if adds:
+                self._send(_Batch(self.seq, adds, add_meta))
+                self.seq += 1
+            failed, self.failed = sorted(self.failed, key=lambda b: b.seq), []
+            for old in failed:
+                batch = _Batch(self.seq, old.entries, old.meta)
+                batch.attempts = old.attempts + 1
+                batch.started = old.started
+                self._send(batch)
+                self.seq += 1
+        finally:
+            self.recovering = False
+            self._schedule()
+
+    # --- idleness (the runtime waits for busy links at exit) --------------------------
+    def _mark_busy(self) -> None:
+        if not self.busy:
+            self.busy = True
+            _runtime.busy += 1
+
+    def _check_idle(self) -> None:
+        if self.busy and not (self.pending or self.inflight or self.recovering or self.failed):
+            self.busy = False
+            _runtime.release()
+
+
+def _ray() -> Any:
+    import ray
+
+    return ray
+
+
+def _remote_inputs(x: Any) -> list[RemotePlaceholder]:
+    if isinstance(x, RemotePlaceholder):
+        return [x]
+    if isinstance(x, list):
+        return [v for v in x if isinstance(v, RemotePlaceholder)]
+    return []
+
+
+def _wire(x: Any, in_batch: set[str]) -> Any:
+    """What goes over the wire for an input: a value, a RefInput, _Failed, or _BLOCK."""
+    if isinstance(x, Placeholder):
+        if x._done:
+            return _Failed(x._exc) if x._exc is not None else x._value
+        if isinstance(x, RemotePlaceholder) and x._call_id is not None:
+            if x._ref is not None:
+                return RefInput(x._call_id, x._ref, x._idx)
+            if x._call_id in in_batch:
+                return RefInput(x._call_id, None, x._idx)
+        return _BLOCK
+    if isinstance(x, list) and any(isinstance(v, Placeholder) for v in x):
+        out = []
+        for v in x:
+            w = _wire(v, in_batch)
+            if w is _BLOCK or isinstance(w, _Failed):
+                return w
+            if w is not None:
+                out.append(w)
+        return out
+    return x
+
+
+def _blocker(x: Any) -> Placeholder | None:
+    if isinstance(x, Placeholder):
+        return None if x._done else x
+    if isinstance(x, list):
+        for v in x:
+            if isinstance(v, Placeholder) and not v._done and not (
+                    isinstance(v, RemotePlaceholder) and v._ref is not None):
+                return v
+    return None

@@ -1,0 +1,99 @@
+"""A real two-node Ray cluster for the distributed tests, started and stopped here.
+
+The head runs on 127.0.0.1; a second node on 127.0.0.2 with the custom resource ``org_b``
+is started with ``agentcast server`` (the wrapper under test). Both run in their own
+process groups and are stopped by their own process ids, never with a machine-wide
+``ray stop``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+# A throwaway local cluster: no token (a token file left by another cluster would not match).
+os.environ["RAY_AUTH_MODE"] = "disabled"
+ray = pytest.importorskip("ray")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            pass
+    try:  # anything left in the group we created for it
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if proc.poll() is None:
+        proc.wait(10)
+
+
+def _wait_for(check, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    port = _free_port()
+    address = f"127.0.0.1:{port}"
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
+    logs = open(os.devnull, "wb")
+    head = subprocess.Popen(
+        [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block",
+         f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=2",
+         "--include-dashboard=false", "--disable-usage-stats"],
+        stdout=logs, stderr=logs, env=env, start_new_session=True)
+    procs = [head]
+    try:
+        def connected() -> bool:
+            if head.poll() is not None:
+                raise RuntimeError("ray head exited")
+            try:
+                ray.init(address=address, namespace="agentcast", log_to_driver=False,
+                         configure_logging=False)
+                return True
+            except Exception:  # noqa: BLE001 - not up yet
+                return False
+
+        _wait_for(connected, 180, "the Ray head")
+        node_b = subprocess.Popen(
+            [sys.executable, "-m", "agentcast.cli", "server", f"--address={address}",
+             "--node-ip-address=127.0.0.2", "--num-cpus=1", '--resources={"org_b": 1}'],
+            stdout=logs, stderr=logs, env=env, start_new_session=True)
+        procs.append(node_b)
+
+        def two_nodes() -> bool:
+            if node_b.poll() is not None:
+                raise RuntimeError("agentcast server exited")
+            return sum(1 for n in ray.nodes() if n.get("Alive")) >= 2
+
+        _wait_for(two_nodes, 180, "the second node")
+        os.environ["RAY_ADDRESS"] = address  # examples run as subprocesses join this cluster
+        yield address
+    finally:
+        os.environ.pop("RAY_ADDRESS", None)
+        if ray.is_initialized():
+            ray.shutdown()
+        for proc in reversed(procs):
+            _stop(proc)
+        logs.close()

@@ -1,0 +1,152 @@
+"""The transport layer against a real HTTP server speaking the OpenAI API, with faults."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+pytest.importorskip("httpx")
+
+from pydantic import BaseModel
+
+from agentcast import Msg
+from agentcast.exceptions import UnresolvableModelError
+from agentcast.faults import RetryPolicy
+from agentcast.models.openai_chat import OpenAIChatModel
+from agentcast.testing.openai_server import OpenAITestServer
+
+from .helpers import ask, run
+
+KEY = "sk-test"
+# Small waits so that hundreds of faults cost seconds; enough retries that 30% faults pass.
+HTTP_FAST = RetryPolicy(max_retries=12, initial_delay=0.002, max_delay=0.02, jitter=0.5,
+                        timeout=5.0, deadline=60.0)
+
+
+def echo(request) -> str:
+    return "echo: " + request.json["messages"][-1]["content"]
+
+
+@pytest.fixture
+def server():
+    with OpenAITestServer(api_key=KEY, default=echo, timeout_delay=3.0) as s:
+        yield s
+
+
+def model_for(server, **kwargs) -> OpenAIChatModel:
+    kwargs.setdefault("retry", HTTP_FAST)
+    kwargs.setdefault("api_key", KEY)
+    return OpenAIChatModel(model_name="gpt-test", base_url=server.base_url, **kwargs)
+
+
+@pytest.mark.parametrize(("stream", "n"), [(True, 500), (False, 200)], ids=["stream", "plain"])
+def test_500_calls_with_30_percent_faults_all_succeed_once(server, stream, n):
+    server.inject_faults(0.3, seed=7)
+    model = model_for(server, stream=stream)
+    printed: dict[int, list[str]] = {}
+
+    async def one(i: int, gate: asyncio.Semaphore):
+        async with gate:
+            printed[i] = []
+            resp = await model(ask(f"message {i}"),
+                               on_chunk=lambda c, i=i: printed[i].append(c.delta))
+            return i, resp
+
+    async def main():
+        gate = asyncio.Semaphore(25)
+        return await asyncio.gather(*(one(i, gate) for i in range(n)))
+
+    results = run(main())
+    texts = [resp.text for _, resp in results]
+    assert texts == [f"echo: message {i}" for i in range(n)]  # each its own, none doubled
+    # A live printer saw each reply exactly once too, even across truncated streams.
+    if stream:
+        assert all("".join(printed[i]) == f"echo: message {i}" for i in range(n))
+    faults = [r for r in server.requests if r.fault]
+    assert 0.3 * n < len(faults) < 0.6 * n  # 30% of all requests: about 0.43 per call
+    # Every fault was retried (a reset can also spoil a pooled connection: one more retry).
+    assert sum(resp.retries for _, resp in results) >= len(faults)
+    assert len(server.requests) == n + len(faults)
+    kinds = {r.fault for r in faults}
+    assert {"429", "500", "503", "reset", "malformed"} <= kinds
+    if stream:
+        assert "truncate" in kinds
+
+
+def test_401_fails_on_the_first_call_with_a_clear_message(server):
+    model = model_for(server, api_key="sk-wrong")
+    with pytest.raises(UnresolvableModelError) as info:
+        run(model(ask()))
+    message = str(info.value)
+    assert "401" in message and "API key" in message and "api_key" in message
+    assert info.value.status == 401
+    assert len(server.requests) == 1  # never retried
+
+
+def test_retry_after_is_honoured(server):
+    server.fail_next("429", retry_after=0.6)
+    model = model_for(server)
+    times: list[float] = []
+
+    def timed(request):
+        times.append(time.monotonic())
+        return echo(request)
+
+    server.add(timed)
+    started = time.monotonic()
+    resp = run(model(ask("wait for me")))
+    assert resp.text == "echo: wait for me" and resp.retries == 1
+    assert [r.fault for r in server.requests] == ["429", None]
+    assert times[0] - started >= 0.6  # our own backoff alone would be a few milliseconds
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "plain"])
+def test_truncated_answer_is_retried(server, stream):
+    server.add("The quick brown fox jumps over the lazy dog.")
+    server.fail_next("truncate")
+    model = model_for(server, stream=stream)
+    seen: list[str] = []
+    resp = run(model(ask(), on_chunk=lambda c: seen.append(c.delta)))
+    assert resp.text == "The quick brown fox jumps over the lazy dog."
+    assert resp.retries == 1
+    assert [r.fault for r in server.requests] == ["truncate", None]
+    assert "".join(seen) == resp.text
+
+
+def test_stalled_server_hits_the_per_attempt_timeout(server):
+    server.fail_next("timeout", delay=3.0)
+    model = model_for(server, retry=HTTP_FAST.with_overrides({"timeout": 0.3}))
+    started = time.monotonic()
+    resp = run(model(ask("slow")))
+    assert resp.text == "echo: slow" and resp.retries == 1
+    assert time.monotonic() - started < 2.5
+
+
+def test_structured_output_goes_native_over_the_wire(server):
+    class Pick(BaseModel):
+        name: str
+        score: int
+
+    server.add('{"name": "Ann"}', '{"name": "Ann", "score": 3}')
+    model = model_for(server)
+    resp = run(model([Msg("user", "Pick one.", role="user")], structured_model=Pick))
+    assert resp.parsed == Pick(name="Ann", score=3) and resp.reasks == 1
+    first, second = (r.json for r in server.requests)
+    assert first["response_format"]["type"] == "json_schema"
+    assert "score" in second["messages"][-1]["content"]
+
+
+def test_dict_dialog_agent_over_the_wire(server):
+    from agentcast.agents.dict_dialog import DictDialogAgent
+
+    server.add('```json\n{"speech": "I vote Bob.", "vote": "Bob",}\n```')
+    agent = DictDialogAgent("villager", "Vote someone out.", model_for(server),
+                            required_keys=["speech", "vote"], keys_to_content="speech",
+                            keys_to_metadata=["vote"])
+    msg = agent(Msg("Moderator", "Vote now.", role="user"))
+    assert msg.content == "I vote Bob." and msg.vote == "Bob"
+    body = server.requests[0].json
+    assert body["response_format"] == {"type": "json_object"}
+    assert '"vote"' in body["messages"][-1]["content"]
