@@ -164,9 +164,9 @@ def build_app(agent: Agent, *, url: str, token: str | None = None) -> Any:
                 await event_queue.enqueue_event(new_text_message(
                     f"error: {exc}", context_id=context.context_id))
                 return
-            for m in history:
-                agent.observe(m)
-            reply = await agent(x)
+            # From a plain thread: agentcast's loop may be running elsewhere (our own
+            # process can both serve and call), and a plain thread can wait on it either way.
+            reply = await asyncio.to_thread(_call_blocking, agent, x, history)
             await event_queue.enqueue_event(_reply_message(reply, context.context_id))
 
         async def cancel(self, context: Any, event_queue: Any) -> None:
@@ -178,6 +178,12 @@ def build_app(agent: Agent, *, url: str, token: str | None = None) -> Any:
     routes = create_agent_card_routes(card) + create_jsonrpc_routes(handler, rpc_url="/")
     middleware = [Middleware(_BearerAuth, token=token)] if token else []
     return Starlette(routes=routes, middleware=middleware)
+
+
+def _call_blocking(agent: Agent, x: Msg, history: list[Msg]) -> Msg | None:
+    for m in history:
+        agent.observe(m)
+    return agent(x).result()
 
 
 def _reply_message(reply: Msg | None, context_id: str) -> Any:

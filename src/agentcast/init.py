@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,10 @@ def init(
     from agentcast.models.registry import load_model_configs
     from agentcast.runtime.scheduler import get_runtime
 
-    if verbose is not None:
-        settings["verbose"] = verbose
+    if verbose is None:  # the terminal chat follows the log level (CHAT sits at 25)
+        level = logging.getLevelName(str(logger_level).upper())
+        verbose = not isinstance(level, int) or level <= 25
+    settings["verbose"] = verbose
     if stream is not None:
         settings["stream"] = stream
     if exit_timeout is not None:

@@ -9,10 +9,13 @@ list of those (run in sequence).
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
+from agentcast import hooks
 from agentcast.message import Msg, Placeholder
 from agentcast.runtime.scheduler import get_runtime
 
@@ -20,6 +23,37 @@ Operator = Union[Callable[[Any], Any], Sequence[Any]]
 log = logging.getLogger("agentcast.pipelines")
 
 DEFAULT_MAX_LOOP = 1000  # while-loops are capped: nothing runs unbounded
+
+
+_ids = itertools.count(1)
+
+
+def _trace_start(name: str) -> tuple[str, float] | None:
+    """Report a pipeline step's start (for tracing) when anybody listens."""
+    if not hooks.listeners:
+        return None
+    pid, started = f"{name}#{next(_ids)}", time.time()
+    hooks.emit("pipeline", {"phase": "start", "id": pid, "name": name, "started": started})
+    return pid, started
+
+
+def _trace_end(trace: tuple[str, float] | None, name: str, result: Any) -> Any:
+    """Report the step's end once its (last) result is there; returns ``result``."""
+    if trace is None:
+        return result
+    pid, started = trace
+    last = result[-1] if isinstance(result, list) and result else result
+
+    def end(p: Placeholder | None) -> None:
+        hooks.emit("pipeline", {"phase": "end", "id": pid, "name": name, "started": started,
+                                "ended": time.time(),
+                                "error": p._exc if p is not None else None})
+
+    if isinstance(last, Placeholder):
+        get_runtime().submit(last.add_done_callback, end)
+    else:
+        end(None)
+    return result
 
 
 def _call(operator: Operator, x: Any) -> Any:
@@ -60,14 +94,16 @@ def _copy_of(x: Any) -> Any:
 # --- functional forms -------------------------------------------------------------------
 def sequential_pipeline(operators: Sequence[Operator], x: Any = None) -> Any:
     """Feed x through each operator in turn; returns the last placeholder at once."""
+    trace = _trace_start("sequential_pipeline")
     for op in operators:
         x = _call(op, x)
-    return x
+    return _trace_end(trace, "sequential_pipeline", x)
 
 
 def fanout_pipeline(operators: Sequence[Operator], x: Any = None) -> list[Any]:
     """Give each operator its own deep copy of x; results in operator order."""
-    return [_call(op, _copy_of(x)) for op in operators]
+    trace = _trace_start("fanout_pipeline")
+    return _trace_end(trace, "fanout_pipeline", [_call(op, _copy_of(x)) for op in operators])
 
 
 def if_else_pipeline(
@@ -86,7 +122,8 @@ def if_else_pipeline(
             return await _value(_call(else_body, value))
         return value
 
-    return get_runtime().spawn(run(), "if_else_pipeline")
+    trace = _trace_start("if_else_pipeline")
+    return _trace_end(trace, "if_else_pipeline", get_runtime().spawn(run(), "if_else_pipeline"))
 
 
 def switch_pipeline(
@@ -106,7 +143,8 @@ def switch_pipeline(
             return await _value(_call(default, value))
         return value
 
-    return get_runtime().spawn(run(), "switch_pipeline")
+    trace = _trace_start("switch_pipeline")
+    return _trace_end(trace, "switch_pipeline", get_runtime().spawn(run(), "switch_pipeline"))
 
 
 def for_loop_pipeline(
@@ -127,7 +165,8 @@ def for_loop_pipeline(
                 break
         return value
 
-    return get_runtime().spawn(run(), "for_loop_pipeline")
+    trace = _trace_start("for_loop_pipeline")
+    return _trace_end(trace, "for_loop_pipeline", get_runtime().spawn(run(), "for_loop_pipeline"))
 
 
 def while_loop_pipeline(
@@ -150,7 +189,8 @@ def while_loop_pipeline(
             i += 1
         return value
 
-    return get_runtime().spawn(run(), "while_loop_pipeline")
+    trace = _trace_start("while_loop_pipeline")
+    return _trace_end(trace, "while_loop_pipeline", get_runtime().spawn(run(), "while_loop_pipeline"))
 
 
 # --- class forms ------------------------------------------------------------------------

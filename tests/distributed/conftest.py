@@ -32,7 +32,7 @@ def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(30)
+            proc.wait(15)
         except subprocess.TimeoutExpired:
             pass
     try:  # anything left in the group we created for it

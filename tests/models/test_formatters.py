@@ -251,3 +251,33 @@ def test_trim_by_tokens_keeps_the_newest():
     kept = trim_history(msgs, max_tokens=350)
     assert kept == msgs[-3:]
     assert trim_history(msgs) == msgs
+
+
+def test_other_agents_last_words_are_not_a_prefill():
+    """Multi-agent history ending with another agent's (assistant) Msg: Anthropic and Gemini
+    would continue it as their own, so it goes as a user turn (names are in the text)."""
+    msgs = [Msg("Alice", "I vote Carol.", "assistant"), Msg("Bob", "Me too.", "assistant"),
+            Msg("Carol", "Why me?", "assistant")]
+    _, out = format_anthropic(msgs)
+    assert out == [{"role": "user", "content": [
+        {"type": "text", "text": "Alice: I vote Carol."}, {"type": "text", "text": "Bob: Me too."},
+        {"type": "text", "text": "Carol: Why me?"}]}]
+    assert [c["role"] for c in format_gemini(msgs)["contents"]] == ["user"]
+    one_to_one = [Msg("user", "Say hi", "user"), Msg("bot", "Hi", "assistant")]
+    assert format_anthropic(one_to_one)[1][-1]["role"] == "assistant"  # a real prefill
+
+
+def test_names_the_name_field_cannot_hold_stay_in_the_text():
+    out = format_openai([Msg("小明", "你好", "user"), Msg("Li Lei", "hello", "user")])
+    assert out == [{"role": "user", "content": "小明: 你好"},
+                   {"role": "user", "content": "hello", "name": "Li_Lei"}]
+
+
+def test_name_field_defaults_to_openai_only():
+    from agentcast.models.openai_chat import OpenAIChatModel
+
+    assert OpenAIChatModel(model_name="gpt-4o", api_key="k").name_field is True
+    local = OpenAIChatModel(model_name="qwen", base_url="http://127.0.0.1:8000/v1")
+    assert local.name_field is False
+    msgs = [Msg("Ann", "a", "user"), Msg("Ben", "b", "user")]
+    assert [m["content"] for m in local.format(msgs)] == ["Ann: a", "Ben: b"]

@@ -211,7 +211,8 @@ class ChatModelBase:
         if hooks.guards:
             hooks.check_guards(
                 {"model": self.model_name, "config_name": self.config_name, "agent": agent,
-                 "messages": messages}
+                 "messages": messages,
+                 "max_tokens": kwargs.get("max_tokens", self.generate_args.get("max_tokens"))}
             )
         started = time.perf_counter()
         error: BaseException | None = None

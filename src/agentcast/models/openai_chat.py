@@ -21,8 +21,10 @@ from agentcast.models.formatters.openai import format_openai, openai_tools
 class OpenAIChatModel(HTTPChatModel):
     """Chat completions at ``{base_url}/chat/completions``.
 
-    ``name_field=False`` for servers that reject the ``name`` field (names then go into the
-    text). ``stream_usage=False`` for servers that reject ``stream_options``.
+    Speaker names go in the ``name`` field on OpenAI and Azure; other servers (vLLM, Ollama,
+    DeepSeek, ...) mostly drop that field from the prompt, so there names go into the text
+    unless ``name_field=True``. ``stream_usage=False`` for servers that reject
+    ``stream_options``.
     """
 
     model_type = "openai_chat"
@@ -39,7 +41,7 @@ class OpenAIChatModel(HTTPChatModel):
         config_name: str = "",
         model_name: str = "",
         *,
-        name_field: bool = True,
+        name_field: bool | None = None,
         stream_usage: bool = True,
         organization: str | None = None,
         **kwargs: Any,
@@ -47,7 +49,9 @@ class OpenAIChatModel(HTTPChatModel):
         super().__init__(config_name, model_name, **kwargs)
         check_type(self._where, "name_field", name_field, bool, "true or false")
         check_type(self._where, "stream_usage", stream_usage, bool, "true or false")
-        self.name_field = name_field
+        self.name_field = (name_field if name_field is not None else
+                           self.base_url == OpenAIChatModel.default_base_url
+                           or isinstance(self, AzureOpenAIChatModel))
         self.stream_usage = stream_usage
         self.organization = organization or self.client_args.pop("organization", None)
         self.project = self.client_args.pop("project", None)

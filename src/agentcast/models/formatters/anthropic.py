@@ -25,6 +25,7 @@ from agentcast.models.formatters.common import (
     paired,
     text_of,
     tool_specs,
+    user_at_ends,
     with_name,
 )
 
@@ -79,6 +80,9 @@ def format_anthropic(messages: Sequence[Msg] | Any) -> tuple[str | None, list[di
             blocks += [{"type": "tool_use", "id": c["id"], "name": c["name"],
                         "input": arguments_obj(c["arguments"])} for c in item.calls]
         add(role, blocks)
+    if show:
+        out = user_at_ends(out, "assistant", "user", "content",
+                           lambda b: b.get("type") == "tool_use")
     return ("\n\n".join(system) if system else None), out
 
 

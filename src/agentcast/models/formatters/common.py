@@ -151,6 +151,25 @@ def with_name(msg: Msg, text: str, show: bool) -> str:
     return f"{msg.name}: {text}" if show and msg.name else text
 
 
+def user_at_ends(turns: list[dict[str, Any]], assistant: str, user: str, key: str,
+                 is_call: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """For multi-agent histories on APIs whose turns alternate (Anthropic, Gemini): another
+    agent's words at the start or end must not be read as this model's own (a trailing
+    assistant turn is a prefill the model would continue), so such text-only turns become
+    user turns (names are in the text) and same-role neighbours merge again."""
+    for index in (0, -1):
+        if turns and turns[index]["role"] == assistant and \
+                not any(is_call(part) for part in turns[index][key]):
+            turns[index]["role"] = user
+    merged: list[dict[str, Any]] = []
+    for turn in turns:
+        if merged and merged[-1]["role"] == turn["role"]:
+            merged[-1][key].extend(turn[key])
+        else:
+            merged.append(turn)
+    return merged
+
+
 # --- media ------------------------------------------------------------------------------
 @dataclass
 class Media:
@@ -284,6 +303,6 @@ def trim_history(messages: Sequence[Msg], *, max_messages: int | None = None,
 __all__ = [
     "IS_ERROR", "TOOL_CALLS", "TOOL_CALL_ID", "Item", "Media", "arguments_json",
     "arguments_obj", "data_b64", "estimate_tokens", "flatten", "make_tool_call_msg",
-    "make_tool_result_msg", "media_of", "mention", "multi_speaker", "paired", "result_id_of",
+    "make_tool_result_msg", "media_of", "user_at_ends", "mention", "multi_speaker", "paired", "result_id_of",
     "text_of", "tool_calls_of", "tool_specs", "trim_history", "with_name",
 ]

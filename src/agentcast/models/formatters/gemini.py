@@ -24,6 +24,7 @@ from agentcast.models.formatters.common import (
     paired,
     text_of,
     tool_specs,
+    user_at_ends,
     with_name,
 )
 
@@ -82,6 +83,9 @@ def format_gemini(messages: Sequence[Msg] | Any) -> dict[str, Any]:
                                         "args": arguments_obj(c["arguments"])}}
                       for c in item.calls]
         add(role, parts)
+    if show:
+        contents = user_at_ends(contents, "model", "user", "parts",
+                                lambda p: "functionCall" in p)
     request: dict[str, Any] = {"contents": contents}
     if system:
         request["systemInstruction"] = {"parts": [{"text": "\n\n".join(system)}]}

@@ -31,6 +31,7 @@ from agentcast.models.formatters.common import (
 )
 
 _NAME_BAD = re.compile(r"[^A-Za-z0-9_-]")
+_NAME_OK = re.compile(r"[A-Za-z0-9]")
 
 
 def openai_name(name: str) -> str:
@@ -73,8 +74,11 @@ def format_openai(messages: Sequence[Msg] | Any, *, name_field: bool = True) -> 
             entry["content"] = parts + [_media_part(x) for x in media]
         else:
             entry["content"] = text
-        if name_field and m.role != "system" and m.name and openai_name(m.name):
-            entry["name"] = openai_name(m.name)
+        if name_field and m.role != "system" and m.name:
+            if _NAME_OK.search(openai_name(m.name)):
+                entry["name"] = openai_name(m.name)
+            elif isinstance(entry["content"], str):  # e.g. a CJK name: keep it in the text
+                entry["content"] = with_name(m, entry["content"], True)
         if item.calls and entry["role"] == "assistant":
             entry["content"] = entry["content"] or None
             entry["tool_calls"] = [
