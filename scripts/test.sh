@@ -24,6 +24,11 @@ fi
 
 # --- Python packages ---------------------------------------------------------------------
 $PY -m pip install -q --disable-pip-version-check -e ".[test]"
+# The local-model provider is tested with a tiny model built in the test. torch is pinned to
+# the CPU build this machine kind ships as a local wheel (an unpinned torch would pull GPU
+# builds); without it those tests skip and say why.
+$PY -m pip install -q --disable-pip-version-check "torch==2.13.0" "transformers>=4.40" \
+  || echo "warning: torch/transformers not installed; the local HF model tests will skip"
 
 # --- static checks -----------------------------------------------------------------------
 $PY -m ruff check src tests examples bench

@@ -76,6 +76,9 @@ _EXPORTS: dict[str, str] = {
     "get_model": "agentcast.models.registry",
     # observability
     "print_usage": "agentcast.observe.monitor",
+    # distribution
+    "serve": "agentcast.a2a",
+    "RemoteAgent": "agentcast.a2a",
     # errors
     "AgentcastError": "agentcast.exceptions",
     "AgentCallError": "agentcast.exceptions",

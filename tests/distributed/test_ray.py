@@ -125,11 +125,16 @@ def test_timeout_per_call(shared):
 def test_placement_by_resource_and_node(ray_cluster):
     import ray
 
-    nodes = {n["NodeManagerAddress"]: n["NodeID"] for n in ray.nodes() if n["Alive"]}
+    alive = [n for n in ray.nodes() if n["Alive"]]
+    org_b = [n for n in alive if "org_b" in n["Resources"]]
+    head = [n for n in alive if "org_b" not in n["Resources"]]
+    assert org_b[0]["NodeManagerAddress"] == "127.0.0.2"
     b = Where("where-b").to_dist(resources={"org_b": 1})
-    a = Where("where-a").to_dist(node="127.0.0.1")
-    assert val(b(), 120).content == nodes["127.0.0.2"]
-    assert val(a(), 120).content == nodes["127.0.0.1"]
+    a = Where("where-a").to_dist(node=head[0]["NodeManagerAddress"])  # by IP
+    a2 = Where("where-a2").to_dist(node=org_b[0]["NodeID"])  # by node id
+    assert val(b(), 120).content == org_b[0]["NodeID"]
+    assert val(a(), 120).content == head[0]["NodeID"]
+    assert val(a2(), 120).content == org_b[0]["NodeID"]
 
 
 def test_many_agents_share_one_host_process(shared):

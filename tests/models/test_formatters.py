@@ -281,3 +281,12 @@ def test_name_field_defaults_to_openai_only():
     assert local.name_field is False
     msgs = [Msg("Ann", "a", "user"), Msg("Ben", "b", "user")]
     assert [m["content"] for m in local.format(msgs)] == ["Ann: a", "Ben: b"]
+
+
+def test_results_are_moved_next_to_their_call():
+    call = make_tool_call_msg("bot", [{"id": "c1", "name": "f", "arguments": {}}])
+    aside = Msg("Host", "(meanwhile) hello all", "user")
+    result = make_tool_result_msg("c1", "f", "done")
+    out = format_openai([Msg("user", "go", "user"), call, aside, result])
+    assert [m["role"] for m in out] == ["user", "assistant", "tool", "user"]
+    assert out[3]["content"] == "(meanwhile) hello all"

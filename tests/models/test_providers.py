@@ -247,3 +247,36 @@ def test_tool_call_arguments_that_are_not_json_stay_a_string(server):
     server.add({"tool_calls": [{"id": "c1", "name": "add", "arguments": "{a: 1"}]})
     resp = run(model_for("openai", server)(ask(), tools=TOOLS))
     assert resp.tool_calls == [ToolCall("c1", "add", "{a: 1")]
+
+
+def test_dashscope_vl_models_always_use_the_multimodal_endpoint(server):
+    server.add("seen")
+    model = model_for("dashscope", server, model_name="qwen-vl-max")
+    assert run(model(ask("hi"))).text == "seen"
+    req = server.requests[0]
+    assert req.path.endswith("/multimodal-generation/generation")
+    assert req.json["input"]["messages"][1] == {"role": "user", "content": [{"text": "hi"}]}
+
+
+def test_status_mapping_details():
+    from agentcast.models._http import map_status
+
+    def mapped(status, body, provider="openai", headers=None):
+        return map_status(status, json.dumps(body), headers or {}, provider=provider,
+                          model="m", url="http://x")
+
+    quota = {"error": {"message": "You exceeded your current quota, please check your plan "
+                                  "and billing details.", "code": "insufficient_quota"}}
+    assert type(mapped(429, quota)) is UnresolvableModelError
+    gemini_limit = {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                              "message": "You exceeded your current quota.",
+                              "details": [{"retryDelay": "37s"}]}}
+    err = mapped(429, gemini_limit, "gemini")
+    assert type(err) is TransientModelError and err.retry_after == 37
+    assert mapped(503, {}, headers={"retry-after-ms": "1500"}).retry_after == 1.5
+    credit = {"type": "error", "error": {"type": "invalid_request_error",
+                                         "message": "Your credit balance is too low"}}
+    assert "billing" in str(mapped(400, credit, "anthropic"))
+    bad_key = {"error": {"code": 400, "message": "API key not valid. Please pass a valid "
+                                                 "API key.", "status": "INVALID_ARGUMENT"}}
+    assert "authentication failed" in str(mapped(400, bad_key, "gemini"))

@@ -31,8 +31,10 @@ from agentcast.exceptions import (
 
 T = TypeVar("T")
 TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
-_QUOTA_WORDS = ("insufficient_quota", "quota exceeded", "exceeded your current quota",
-                "arrearage", "billing", "credit balance")
+# Exhausted money, not a rate limit. (Gemini says "exceeded your current quota" for per-minute
+# limits too, so that phrase counts only for OpenAI and Azure.)
+_QUOTA_WORDS = ("insufficient_quota", "arrearage", "credit balance is too low")
+_OPENAI_QUOTA = "exceeded your current quota"
 CLIENT_ARG_KEYS = frozenset({"base_url", "timeout", "headers", "default_headers", "organization",
                              "project", "api_version", "azure_endpoint", "azure_deployment",
                              "verify", "proxy", "max_retries", "host"})
@@ -83,6 +85,14 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
+def _retry_delay(text: str) -> float | None:
+    """Gemini puts the wait in the body: details[].retryDelay = "37s"."""
+    import re
+
+    m = re.search(r'"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"', text)
+    return float(m.group(1)) if m else None
+
+
 def error_message(text: str) -> str:
     """The human part of an API error body, whatever the provider's shape."""
     try:
@@ -107,13 +117,17 @@ def map_status(status: int, text: str, headers: Mapping[str, str], *, provider: 
     detail = error_message(text)
     where = f"{provider} model {model!r}"
     low = detail.lower()
-    if any(w in low for w in _QUOTA_WORDS):
+    if any(w in low for w in _QUOTA_WORDS) or (
+            provider in ("openai", "azure") and _OPENAI_QUOTA in low):
         return UnresolvableModelError(
             f"{where}: quota or billing exhausted (HTTP {status}): {detail}. Check the "
             "account's plan and billing; retrying will not help.", model=model, status=status)
     if status in TRANSIENT_STATUS:
+        after = parse_retry_after(headers)
+        if after is None:
+            after = _retry_delay(text)
         return TransientModelError(f"{where}: HTTP {status} from {url}: {detail}", model=model,
-                                   status=status, retry_after=parse_retry_after(headers))
+                                   status=status, retry_after=after)
     if status == 401 or (status == 400 and "api key" in low and "valid" in low):
         return UnresolvableModelError(
             f"{where}: authentication failed (HTTP {status}): {detail}. Fix the API key: "

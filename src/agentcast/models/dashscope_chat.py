@@ -57,6 +57,11 @@ class DashScopeChatModel(HTTPChatModel):
     ) -> AsyncIterator[ModelChunk]:
         stream = bool(kwargs.pop("stream", self.streaming))
         msgs, multimodal = self.format(messages)
+        if not multimodal and any(t in self.model_name for t in ("-vl", "-audio", "-omni")):
+            # multimodal models take the multimodal endpoint (and its content form) always
+            msgs = [{**m, "content": [{"text": m["content"]}]} if isinstance(m["content"], str)
+                    else m for m in msgs]
+            multimodal = True
         kind = "multimodal-generation" if multimodal else "text-generation"
         url = f"{self.base_url}/services/aigc/{kind}/generation"
         params: dict[str, Any] = {"result_format": "message", **kwargs}

@@ -11,10 +11,12 @@ Idle actors hold no mailbox, no task and no future, so millions of them are chea
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import inspect
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +24,7 @@ from agentcast import hooks
 from agentcast.exceptions import AgentCallError
 from agentcast.message import Msg, Placeholder
 from agentcast.runtime.eager import start_task
-from agentcast.runtime.scheduler import Runtime, get_runtime
+from agentcast.runtime.scheduler import Runtime, _get_running_loop, get_runtime
 
 OBSERVE = 0
 CALL = 1
@@ -52,6 +54,87 @@ def _observe_entry(impl: Any) -> Any:
 
     observe._agentcast_entry = True  # type: ignore[attr-defined]
     return observe
+
+
+# --- runners ---------------------------------------------------------------------------
+# Async replies run inside "runner" tasks. A runner takes ready calls one after another, so
+# a chain of instant replies costs no task creation per hop; when a reply really suspends
+# (awaits I/O or a timer), the runner stays with it - so the reply keeps one task identity
+# from start to end, which asyncio.timeout and anyio cancel scopes rely on - and any ready
+# calls go to fresh runners.
+_ready: deque[tuple[Actor, Any, Placeholder]] = deque()
+_executing = False  # a runner is running right now (not suspended)
+_pending_runners = 0  # runners created but not yet started
+RUNNER_BATCH = 1000  # calls a runner makes before it lets the loop breathe
+
+
+def _schedule_call(actor: Actor, x: Any, ph: Placeholder) -> None:
+    _ready.append((actor, x, ph))
+    if not _executing and len(_ready) > _pending_runners:
+        _spawn_runner()
+
+
+def _spawn_runner() -> None:
+    global _pending_runners
+    _pending_runners += 1
+    start_task(_runtime.loop, _runner())
+
+
+async def _runner() -> None:
+    global _executing, _pending_runners
+    _pending_runners -= 1
+    _executing = True
+    made = 0
+    try:
+        while _ready:
+            actor, x, ph = _ready.popleft()
+            await _Watch(actor._call_async(x, ph))
+            made += 1
+            if made % RUNNER_BATCH == 0:
+                _executing = False
+                await asyncio.sleep(0)
+                _executing = True
+    finally:
+        _executing = False
+        if _ready and len(_ready) > _pending_runners:
+            _spawn_runner()
+
+
+class _Watch:
+    """Await a coroutine, handing the ready queue to new runners if it suspends."""
+
+    __slots__ = ("coro",)
+
+    def __init__(self, coro: Any) -> None:
+        self.coro = coro
+
+    def __await__(self) -> Any:
+        global _executing, _pending_runners
+        coro = self.coro
+        try:
+            fut = coro.send(None)
+        except StopIteration as done:
+            return done.value
+        while True:  # suspended: forward every step of the coroutine unchanged
+            _executing = False
+            extra = len(_ready) - _pending_runners
+            for _ in range(extra):
+                _pending_runners += 1
+                _runtime.loop.create_task(_runner())
+            try:
+                value = yield fut
+            except BaseException as exc:
+                _executing = True
+                try:
+                    fut = coro.throw(exc)
+                except StopIteration as done:
+                    return done.value
+            else:
+                _executing = True
+                try:
+                    fut = coro.send(value)
+                except StopIteration as done:
+                    return done.value
 
 
 def _pending(x: Any) -> Placeholder | None:
@@ -116,7 +199,10 @@ class Actor:
         """Enqueue a call; returns its placeholder at once."""
         self._calls = n = self._calls + 1
         ph = Placeholder(self.name, n)
-        _runtime.submit(self._enqueue_call, x, ph)
+        if _get_running_loop() is _runtime._loop and not _runtime._inbox:
+            self._enqueue_call(x, ph)  # on the loop's thread already: no hand-over needed
+        else:
+            _runtime.submit(self._enqueue_call, x, ph)
         return ph
 
     def _enqueue_call(self, x: Any, ph: Placeholder) -> None:
@@ -134,7 +220,10 @@ class Actor:
         if mb is None:
             self._mailbox = [(kind, x, ph)]
             _runtime.busy += 1
-            self._drain()
+            if x.__class__ is Placeholder and not x._done:
+                x.add_done_callback(self._drain)  # park until the input is there
+            else:
+                self._drain()
         else:
             mb.append((kind, x, ph))
 
@@ -146,7 +235,18 @@ class Actor:
         i = self._mb_pos
         while i < len(mb):
             kind, x, ph = mb[i]
-            if x is not None:
+            if x.__class__ is Placeholder:  # the common case, inlined
+                if not x._done:
+                    self._mb_pos = i
+                    x.add_done_callback(self._drain)
+                    return
+                if x._exc is not None:
+                    i += 1
+                    if ph is not None:
+                        ph.set_exception(x._exc)
+                    continue
+                x = x._value
+            elif x is not None:
                 waiting = _pending(x)
                 if waiting is not None:
                     self._mb_pos = i
@@ -163,7 +263,7 @@ class Actor:
                 assert ph is not None
                 self._mb_pos = i
                 if self._reply_is_async:
-                    start_task(_runtime.loop, self._call_async(x, ph))
+                    _schedule_call(self, x, ph)
                 else:
                     loop = _runtime.loop
                     _runtime.pool.submit(self._call_sync, x, ph, loop)
@@ -192,9 +292,18 @@ class Actor:
             value = await self.reply(x)
         except BaseException as exc:
             self._fail(ph, x, exc, started)
+            if isinstance(exc, asyncio.CancelledError):
+                self._drain()
+                raise  # the runner itself is being cancelled (e.g. the loop shuts down)
         else:
             self._finish(ph, x, value, started)
-        self._drain()
+        mb = self._mailbox
+        if mb is not None and self._mb_pos >= len(mb):  # nothing queued meanwhile: go idle
+            self._mailbox = None
+            self._mb_pos = 0
+            _runtime.release()
+        else:
+            self._drain()
 
     def _call_sync(self, x: Any, ph: Placeholder, loop: Any) -> None:
         started = time.time() if hooks.listeners else 0.0
@@ -225,6 +334,9 @@ class Actor:
         self._drain()
 
     def _finish(self, ph: Placeholder, x: Any, value: Any, started: float) -> None:
+        if value.__class__ is Msg and not hooks.listeners:  # the common case
+            ph._resolve(value, None)
+            return
         if isinstance(value, Placeholder):
             if not value._done:  # reply handed back another call's placeholder: chain it
                 value.add_done_callback(

@@ -61,6 +61,7 @@ def ensure_ray(address: str | None = None) -> Any:
             ray.init(address=address, **common)
         else:
             ray.init(
+                address="local",  # a new local instance, not a stale one found on disk
                 num_cpus=os.cpu_count() or 2,
                 include_dashboard=False,
                 object_store_memory=int(os.environ.get("AGENTCAST_RAY_STORE", 512 * 2**20)),

@@ -215,24 +215,35 @@ def _loads(blob: bytes) -> Any:
     return cloudpickle.loads(blob)
 
 
+_pickler: list[Any] = []
+
+
 def dumps_agent(agent: Any) -> bytes:
     """Pickle an agent by value where needed; thread locks are recreated on the other side."""
     import io
-    import threading
-
-    import cloudpickle
-
-    lock_types = (type(threading.Lock()), type(threading.RLock()))
-
-    class _Pickler(cloudpickle.CloudPickler):
-        def reducer_override(self, obj: Any) -> Any:
-            if isinstance(obj, lock_types):
-                return (threading.RLock if "RLock" in type(obj).__name__ else threading.Lock, ())
-            return super().reducer_override(obj)
 
     buf = io.BytesIO()
-    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(agent)
+    _pickler_class()(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(agent)
     return buf.getvalue()
+
+
+def _pickler_class() -> Any:
+    if not _pickler:
+        import threading
+
+        import cloudpickle
+
+        lock_types = (type(threading.Lock()), type(threading.RLock()))
+
+        class Pickler(cloudpickle.CloudPickler):  # type: ignore[misc]
+            def reducer_override(self, obj: Any) -> Any:
+                if isinstance(obj, lock_types):
+                    rlock = "RLock" in type(obj).__name__
+                    return (threading.RLock if rlock else threading.Lock, ())
+                return super().reducer_override(obj)
+
+        _pickler.append(Pickler)
+    return _pickler[0]
 
 
 __all__ = ["ADD", "REMOVE", "AgentHostActor", "Msg", "RefInput", "dumps_agent"]

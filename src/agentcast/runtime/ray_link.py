@@ -100,8 +100,9 @@ class Link:
         if isinstance(ph, RemotePlaceholder):
             call_id = ph._call_id = new_id()
             ph._link = self
-        if self.dead is not None and ph is not None:
-            ph.set_exception(self._died(proxy, self.dead))
+        if self.dead is not None:
+            if ph is not None:
+                proxy._fail(ph, x, self._died(proxy, self.dead), time.time())
             return
         for p in _remote_inputs(x):  # replies of other hosts' unsent calls: send them now
             if p._ref is None and p._link is not None and p._link is not self:
@@ -256,6 +257,8 @@ class Link:
             deadline = time.monotonic() + self.timeout
             while self.inflight and time.monotonic() < deadline:  # let the others fail too
                 await asyncio.sleep(0.05)
+            if not await self._wait_alive(deadline):
+                return
             states: dict[str, Any] = {}
             for agent_id, proxy in self.agents.items():
                 ref = proxy._state_ref
@@ -283,6 +286,33 @@ class Link:
         finally:
             self.recovering = False
             self._schedule()
+
+    async def _wait_alive(self, deadline: float) -> bool:
+        """Wait for Ray to restart the host; False (and the calls failed) if it will not."""
+        ray = _ray()
+        while True:
+            try:
+                await self.handle.pid.remote()
+                return True
+            except ray.exceptions.ActorUnavailableError as exc:  # restarting: wait
+                if time.monotonic() > deadline:
+                    return self._give_up(exc)
+                await asyncio.sleep(0.2)
+            except Exception as exc:  # dead for good
+                return self._give_up(exc)
+
+    def _give_up(self, exc: BaseException) -> bool:
+        self.dead = exc
+        failed, self.failed = self.failed, []
+        for batch in failed:
+            for _kind, proxy, ph, x in batch.meta:
+                if ph is not None and not ph.done():
+                    proxy._fail(ph, x, self._died(proxy, exc), batch.started)
+        for _kind, proxy, ph, x in self.pending:
+            if ph is not None and not ph.done():
+                proxy._fail(ph, x, self._died(proxy, exc), time.time())
+        self.pending.clear()
+        return False
 
     # --- idleness (the runtime waits for busy links at exit) --------------------------
     def _mark_busy(self) -> None:

@@ -36,12 +36,17 @@ _in_trampoline = False
 
 def _run_callbacks(callbacks: list[Callback], ph: Placeholder) -> None:
     global _in_trampoline
-    for cb in callbacks:
-        _runq.append((cb, ph))
     if _in_trampoline:
+        for cb in callbacks:
+            _runq.append((cb, ph))
         return
     _in_trampoline = True
     try:
+        for cb in callbacks:
+            try:
+                cb(ph)
+            except Exception:  # noqa: BLE001 - one broken callback must not stop the rest
+                log.exception("placeholder callback failed")
         while _runq:
             cb, arg = _runq.popleft()
             try:
@@ -103,18 +108,20 @@ class Runtime:
         Submissions from one thread run in the order they were made: those that had to
         wait sit in an inbox that is flushed before any later one runs directly.
         """
-        loop = self._loop
         running = _get_running_loop()
-        if loop is None or loop.is_closed() or running is not loop:
-            loop = self.loop  # binds to the caller's running loop, or makes ours
-        if running is loop:
+        if running is not None:  # on a loop's thread: ours (or the caller's, which we adopt)
+            if running is not self._loop:
+                self._bind(running)
             if self._inbox:
                 self._flush_inbox()
             fn(*args)
             return
-        if not loop.is_running() and self._drive_lock.acquire(False):
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            loop = self.loop
+        if self._drive_lock.acquire(False):
             try:
-                if not loop.is_running():
+                if not loop.is_running():  # nobody drives: this thread may act as the loop
                     if self._inbox:
                         self._flush_inbox()
                     fn(*args)

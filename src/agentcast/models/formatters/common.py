@@ -116,7 +116,9 @@ class Item:
 
 
 def paired(messages: Sequence[Msg]) -> list[Item]:
-    """Pair calls with results; orphans degrade to plain messages."""
+    """Pair calls with results; orphans degrade to plain messages. Results are moved up to
+    follow their call directly (APIs reject anything in between, e.g. a hub broadcast that
+    arrived while the tool ran); what came between follows them."""
     answered: set[str] = set()
     calls_by_id: dict[str, dict[str, Any]] = {}
     for m in messages:
@@ -134,7 +136,22 @@ def paired(messages: Sequence[Msg]) -> list[Item]:
         rid = result_id_of(m)
         result_of = calls_by_id.get(rid) if rid in answered else None
         items.append(Item(m, [c for c in tool_calls_of(m) if c["id"] in answered], result_of))
-    return items
+    if not answered:
+        return items
+    out: list[Item] = []
+    moved: set[int] = set()
+    for i, item in enumerate(items):
+        if i in moved:
+            continue
+        out.append(item)
+        if item.calls:
+            ids = {c["id"] for c in item.calls}
+            for j in range(i + 1, len(items)):
+                res = items[j].result_of
+                if j not in moved and res is not None and res["id"] in ids:
+                    out.append(items[j])
+                    moved.add(j)
+    return out
 
 
 # --- speaker names ----------------------------------------------------------------------
@@ -303,6 +320,6 @@ def trim_history(messages: Sequence[Msg], *, max_messages: int | None = None,
 __all__ = [
     "IS_ERROR", "TOOL_CALLS", "TOOL_CALL_ID", "Item", "Media", "arguments_json",
     "arguments_obj", "data_b64", "estimate_tokens", "flatten", "make_tool_call_msg",
-    "make_tool_result_msg", "media_of", "user_at_ends", "mention", "multi_speaker", "paired", "result_id_of",
-    "text_of", "tool_calls_of", "tool_specs", "trim_history", "with_name",
+    "make_tool_result_msg", "media_of", "mention", "multi_speaker", "paired", "result_id_of",
+    "text_of", "tool_calls_of", "tool_specs", "trim_history", "user_at_ends", "with_name",
 ]
