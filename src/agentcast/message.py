@@ -21,11 +21,12 @@ FIELDS = ("id", "name", "content", "role", "url", "metadata", "timestamp")
 # Unique ids without uuid4's cost: a random per-process prefix plus a counter.
 _PREFIX = os.urandom(6).hex()
 _counter = itertools.count(1)
+_now = time.time
 
 
 def new_id() -> str:
     """A process-unique, globally-unlikely-to-collide message id."""
-    return f"{_PREFIX}{next(_counter):x}"
+    return f"{_PREFIX}{next(_counter)}"
 
 
 def _reset_id_prefix() -> None:
@@ -67,7 +68,7 @@ class Msg:
             raise InvalidMessageError(
                 f"Msg field 'role': expected one of {sorted(ROLES)}, got {role!r}", field="role"
             )
-        self.id = id if id is not None else f"{_PREFIX}{next(_counter):x}"
+        self.id = id if id is not None else f"{_PREFIX}{next(_counter)}"
         self.name = name
         self.content = content
         self.role = role
@@ -75,7 +76,7 @@ class Msg:
         if kwargs:
             metadata = {**(metadata or {}), **kwargs}
         self._metadata = metadata
-        self.timestamp = time.time() if timestamp is None else timestamp
+        self.timestamp = _now() if timestamp is None else timestamp
 
     # --- access ---------------------------------------------------------------------
     @property

@@ -68,12 +68,6 @@ _pending_runners = 0  # runners created but not yet started
 RUNNER_BATCH = 1000  # calls a runner makes before it lets the loop breathe
 
 
-def _schedule_call(actor: Actor, x: Any, ph: Placeholder) -> None:
-    _ready.append((actor, x, ph))
-    if not _executing and len(_ready) > _pending_runners:
-        _spawn_runner()
-
-
 def _spawn_runner() -> None:
     global _pending_runners
     _pending_runners += 1
@@ -88,7 +82,13 @@ async def _runner() -> None:
     try:
         while _ready:
             actor, x, ph = _ready.popleft()
-            await _Watch(actor._call_async(x, ph))
+            coro = actor._call_async(x, ph)
+            try:
+                fut = coro.send(None)  # most replies finish here without suspending
+            except StopIteration:
+                pass
+            else:
+                await _Watch(coro, fut)
             made += 1
             if made % RUNNER_BATCH == 0:
                 _executing = False
@@ -101,20 +101,18 @@ async def _runner() -> None:
 
 
 class _Watch:
-    """Await a coroutine, handing the ready queue to new runners if it suspends."""
+    """Carry on a coroutine that suspended: hand the ready queue to new runners, then
+    forward every step (and anything thrown in, such as cancellation) unchanged."""
 
-    __slots__ = ("coro",)
+    __slots__ = ("coro", "fut")
 
-    def __init__(self, coro: Any) -> None:
+    def __init__(self, coro: Any, fut: Any) -> None:
         self.coro = coro
+        self.fut = fut
 
     def __await__(self) -> Any:
         global _executing, _pending_runners
-        coro = self.coro
-        try:
-            fut = coro.send(None)
-        except StopIteration as done:
-            return done.value
+        coro, fut = self.coro, self.fut
         while True:  # suspended: forward every step of the coroutine unchanged
             _executing = False
             extra = len(_ready) - _pending_runners
@@ -199,10 +197,12 @@ class Actor:
         """Enqueue a call; returns its placeholder at once."""
         self._calls = n = self._calls + 1
         ph = Placeholder(self.name, n)
-        if _get_running_loop() is _runtime._loop and not _runtime._inbox:
-            self._enqueue_call(x, ph)  # on the loop's thread already: no hand-over needed
-        else:
+        if _get_running_loop() is not _runtime._loop or _runtime._inbox or self._hubs:
             _runtime.submit(self._enqueue_call, x, ph)
+        elif self._mailbox is not None:  # on the loop's thread, busy: just queue it
+            self._mailbox.append((CALL, x, ph))
+        else:
+            self._push(CALL, x, ph)
         return ph
 
     def _enqueue_call(self, x: Any, ph: Placeholder) -> None:
@@ -263,7 +263,9 @@ class Actor:
                 assert ph is not None
                 self._mb_pos = i
                 if self._reply_is_async:
-                    _schedule_call(self, x, ph)
+                    _ready.append((self, x, ph))
+                    if not _executing and len(_ready) > _pending_runners:
+                        _spawn_runner()
                 else:
                     loop = _runtime.loop
                     _runtime.pool.submit(self._call_sync, x, ph, loop)
@@ -301,7 +303,10 @@ class Actor:
         if mb is not None and self._mb_pos >= len(mb):  # nothing queued meanwhile: go idle
             self._mailbox = None
             self._mb_pos = 0
-            _runtime.release()
+            rt = _runtime
+            rt.busy -= 1
+            if rt.busy <= 0 and rt._idle is not None:
+                rt.release_idle()
         else:
             self._drain()
 

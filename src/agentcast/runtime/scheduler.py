@@ -185,7 +185,11 @@ class Runtime:
     def release(self) -> None:
         self.busy -= 1
         if self.busy <= 0 and self._idle is not None:
-            idle, self._idle = self._idle, None
+            self.release_idle()
+
+    def release_idle(self) -> None:
+        idle, self._idle = self._idle, None
+        if idle is not None:
             idle.set_result(None)
 
     def _idle_placeholder(self) -> Placeholder:
