@@ -55,7 +55,7 @@ def main() -> None:
     host = AgentHost("w6-host") if args.shared_host else None
     sleepers = [ac.DialogAgent(f"d{i}", model=model).to_dist(host=host) for i in range(20)]
     for _ in range(50):  # warm-up: process start, connections, code paths
-        inc(ac.Msg("user", 0)).content  # noqa: B018
+        inc(ac.Msg("user", 0)).content
     parallel(sleepers)
     ms = [sequential(inc) for _ in range(args.runs)]
     wall = [parallel(sleepers) for _ in range(args.runs)]

@@ -39,9 +39,8 @@ def _require() -> None:
 def to_a2a(msg: Msg | None, role: str = "agent", context_id: str | None = None,
            history: list[Msg] | None = None) -> Any:
     """An A2A ``Message`` for an agentcast message (plus messages it should see first)."""
-    from google.protobuf import struct_pb2
-
     from a2a.types.a2a_pb2 import Message, Part, Role
+    from google.protobuf import struct_pb2
 
     parts = []
     for m in history or []:
@@ -146,13 +145,12 @@ def agent_card(agent: Agent, url: str, token: str | None = None, description: st
 def build_app(agent: Agent, *, url: str, token: str | None = None) -> Any:
     """The Starlette app serving ``agent``: the agent card and the JSON-RPC endpoint."""
     _require()
-    from starlette.applications import Starlette
-    from starlette.middleware import Middleware
-
     from a2a.server.agent_execution import AgentExecutor
     from a2a.server.request_handlers import DefaultRequestHandler
     from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
     from a2a.server.tasks import InMemoryTaskStore
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
 
     class Executor(AgentExecutor):  # type: ignore[misc]
         async def execute(self, context: Any, event_queue: Any) -> None:
@@ -302,7 +300,6 @@ class RemoteAgent(Agent):
         client = self._clients.get(id(loop))
         if client is None:
             import httpx
-
             from a2a.client import ClientConfig, create_client
 
             http = httpx.AsyncClient(headers=self._headers(), timeout=self.timeout)

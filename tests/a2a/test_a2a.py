@@ -148,14 +148,13 @@ def test_remote_agent_with_a_wrong_token_fails_typed(served):
 def sdk_server():
     """An A2A server written with the a2a-sdk only (no agentcast inside)."""
     import uvicorn
-    from starlette.applications import Starlette
-
     from a2a.helpers import get_message_text, new_text_message
     from a2a.server.agent_execution import AgentExecutor
     from a2a.server.request_handlers import DefaultRequestHandler
     from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
     from a2a.server.tasks import InMemoryTaskStore
     from a2a.types.a2a_pb2 import AgentCapabilities, AgentCard, AgentInterface
+    from starlette.applications import Starlette
 
     seen: list[str] = []
 

@@ -90,13 +90,13 @@ async def _runner() -> None:
             else:
                 await _Watch(coro, fut)
             made += 1
-            if made % RUNNER_BATCH == 0:
+            if made % RUNNER_BATCH == 0 and _ready:
                 _executing = False
                 await asyncio.sleep(0)
                 _executing = True
     finally:
         _executing = False
-        if _ready and len(_ready) > _pending_runners:
+        if _ready and not _pending_runners:
             _spawn_runner()
 
 
@@ -264,7 +264,8 @@ class Actor:
                 self._mb_pos = i
                 if self._reply_is_async:
                     _ready.append((self, x, ph))
-                    if not _executing and len(_ready) > _pending_runners:
+                    # a running runner, or one about to start, takes everything queued
+                    if not _executing and not _pending_runners:
                         _spawn_runner()
                 else:
                     loop = _runtime.loop
