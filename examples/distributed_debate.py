@@ -17,14 +17,14 @@ TOPIC = "Should cities ban cars from their centres?"
 STANCES = {"Pro": "for", "Con": "against", "Skeptic": "unsure about"}
 
 
-def debater(stance: str) -> FunctionModel:
+def debater(name: str, stance: str) -> FunctionModel:
     def speak(messages: list[ac.Msg]) -> str:
-        heard = [m for m in messages if m.role == "assistant"]
+        heard = [m for m in messages if m.role == "assistant" and m.name != name]
         others = sorted({m.name for m in heard})
         reply = f"I am {stance} it. I have heard {len(heard)} arguments"
         return reply + (f" from {', '.join(others)}." if others else ".")
 
-    return FunctionModel(speak, config_name=f"debater-{stance}")
+    return FunctionModel(speak, config_name=f"debater-{name}")
 
 
 def judge_model(messages: list[ac.Msg]) -> str:
@@ -49,11 +49,12 @@ def main(argv: list[str] | None = None) -> int:
 
     host = "debate-hall" if args.shared_host else None
     debaters = [
-        ac.DialogAgent(name, f"You argue {stance} the motion.", model=debater(stance))
+        ac.DialogAgent(name, f"You argue {stance} the motion.", model=debater(name, stance))
         .to_dist(address=args.address, host=host)
         for name, stance in STANCES.items()
     ]
-    judge = ac.DialogAgent("Judge", "You judge the debate.", model=judge_model)
+    judge = ac.DialogAgent("Judge", "You judge the debate.",
+                           model=FunctionModel(judge_model, config_name="judge"))
     motion = ac.Msg("Moderator", f"The motion: {TOPIC}", role="user")
 
     with ac.msghub([*debaters, judge], announcement=motion):
@@ -61,10 +62,11 @@ def main(argv: list[str] | None = None) -> int:
             for d in debaters:
                 d()  # placeholders; each debater has heard the ones before it
     verdict = judge(ac.Msg("Moderator", "Who argued best?", role="user"))
-    for m in judge.memory.get():
+    text = verdict.content  # reading waits for the debate and the judge
+    for m in judge.memory.get()[:-1]:
         if m.role == "assistant":
             print(f"{m.name}: {m.content}")
-    print(f"verdict: {verdict.content}")
+    print(f"verdict: {text}")
     return 0
 
 

@@ -6,8 +6,7 @@ engines are imported only when used. ``__all__`` is pinned by tests/test_public_
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from agentcast._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -88,15 +87,4 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'agentcast' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports("agentcast", globals(), _EXPORTS)

@@ -21,6 +21,7 @@ def init(
     verbose: bool | None = None,
     stream: bool | None = None,
     exit_timeout: float | None = None,
+    ray_address: str | None = None,
     **observe_options: Any,
 ) -> list[Any]:
     """Set up agentcast for this process and return the agents built from ``agent_configs``.
@@ -28,7 +29,8 @@ def init(
     ``model_configs``: a list of dicts, one dict, or a JSON/YAML file in the paper's form
     (``config_name``, ``model_type``, ...). ``agent_configs``: ``{"class": ..., "args":
     {...}}`` items (a list or a JSON/YAML file); the class is a public agentcast name or
-    "module:Class". ``run_dir=None`` records nothing to disk. Further keyword arguments go to
+    "module:Class". ``run_dir=None`` records nothing to disk. ``ray_address`` ("HEAD:PORT")
+    is the Ray cluster that ``to_dist()`` joins. Further keyword arguments go to
     the observability layer (budgets, prices, tracing, ...).
     """
     from agentcast.agents.base import settings
@@ -43,6 +45,10 @@ def init(
         settings["stream"] = stream
     if exit_timeout is not None:
         get_runtime().exit_timeout = exit_timeout
+    if ray_address is not None:  # the cluster to_dist() joins (nothing starts until then)
+        from agentcast.runtime.ray_backend import configure
+
+        configure(ray_address)
     if model_configs is not None:
         load_model_configs(model_configs)
     _start_observability(run_dir, run_name, logger_level, observe_options)

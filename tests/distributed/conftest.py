@@ -93,6 +93,9 @@ def ray_cluster():
     finally:
         os.environ.pop("RAY_ADDRESS", None)
         if ray.is_initialized():
+            import agentcast as ac
+
+            ac.wait_all(timeout=60)  # deliver what is still queued while Ray is up
             ray.shutdown()
         for proc in reversed(procs):
             _stop(proc)

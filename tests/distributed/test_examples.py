@@ -31,5 +31,5 @@ def test_distributed_conversation(ray_cluster):
 
 def test_distributed_debate(ray_cluster):
     out = run_example("distributed_debate.py", "--shared-host")
-    assert "Skeptic: I am unsure about it. I have heard 5 arguments from Con, Pro." in out
+    assert "Skeptic: I am unsure about it. I have heard 4 arguments from Con, Pro." in out
     assert out.strip().splitlines()[-1].startswith("verdict: The most thorough debater was ")

@@ -6,8 +6,7 @@ Names load lazily so that importing it costs little until a run starts.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from agentcast._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "Budget": "agentcast.observe.monitor",
@@ -25,15 +24,4 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'agentcast.observe' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports("agentcast.observe", globals(), _EXPORTS)

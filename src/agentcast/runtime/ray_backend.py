@@ -23,7 +23,7 @@ from agentcast.memory.list_memory import ListMemory
 from agentcast.message import _PREFIX
 from agentcast.runtime.actor import CALL, OBSERVE
 from agentcast.runtime.ray_host import ADD, STATE, AgentHostActor, dumps_agent
-from agentcast.runtime.ray_link import Link, RemotePlaceholder
+from agentcast.runtime.ray_link import LINKS, Link, RemotePlaceholder
 from agentcast.runtime.scheduler import get_runtime
 
 DEFAULT_TIMEOUT = 600.0
@@ -71,8 +71,16 @@ def ensure_ray(address: str | None = None) -> Any:
         # Registered after ray.init so that it runs before Ray's own exit hook: pending
         # remote calls and deliveries finish while Ray is still there.
         _exit_hook[0] = True
-        atexit.register(_runtime.shutdown)
+        atexit.register(_at_exit)
     return ray
+
+
+def _at_exit() -> None:
+    ray = import_ray()
+    if not ray.is_initialized():  # shut down already: fail what is left instead of waiting
+        for link in list(LINKS):
+            _runtime.submit(link.abandon, "Ray was shut down before these calls finished")
+    _runtime.shutdown()
 
 
 def _actor_class() -> Any:

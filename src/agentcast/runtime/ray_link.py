@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections import deque
 from typing import Any
 
@@ -27,6 +28,7 @@ from agentcast.runtime.ray_host import ADD, RefInput, unwire_error
 from agentcast.runtime.scheduler import get_runtime
 
 log = logging.getLogger("agentcast.ray")
+LINKS: weakref.WeakSet[Link] = weakref.WeakSet()
 _runtime = get_runtime()
 _BLOCK = object()
 
@@ -78,7 +80,9 @@ class Link:
     """One driver's ordered stream of entries to one host actor."""
 
     def __init__(self, handle: Any, *, timeout: float, max_restarts: int) -> None:
+        LINKS.add(self)
         self.handle = handle
+        self._run: Any = None
         self.timeout = timeout
         self.max_restarts = max_restarts
         self.agents: dict[str, Any] = {}
@@ -153,9 +157,13 @@ class Link:
 
     def _send(self, batch: _Batch) -> None:
         keep = any(m[1].keep_state for m in batch.meta)
+        if not _ray().is_initialized():  # never let a call start a new Ray by accident
+            self._fail_batch(batch, "Ray is not running (it was shut down)")
+            return
         try:
-            res_ref, st_ref = self.handle.run.options(num_returns=2).remote(
-                self.stream, batch.seq, batch.entries, keep)
+            if self._run is None:
+                self._run = self.handle.run.options(num_returns=2)
+            res_ref, st_ref = self._run.remote(self.stream, batch.seq, batch.entries, keep)
         except Exception as exc:  # e.g. Ray shut down: fail, do not hang
             self._fail_batch(batch, f"cannot reach the agent host: {exc}")
             return
@@ -166,22 +174,23 @@ class Link:
         self.inflight[batch.seq] = batch
         timeout = max((m[1].timeout or self.timeout) for m in batch.meta)
         batch.timer = _runtime.loop.call_later(timeout, self._on_timeout, batch, timeout)
-        res_ref.future().add_done_callback(
-            lambda fut: _runtime.submit(self._on_done, batch, fut))
+        on_completed = getattr(res_ref, "_on_completed", None)
+        if on_completed is not None:  # cheaper than .future(): no Future in between
+            on_completed(lambda data: _runtime.submit(self._on_done, batch, data))
+        else:  # pragma: no cover - older Ray
+            res_ref.future().add_done_callback(
+                lambda fut: _runtime.submit(self._on_done, batch, _outcome(fut)))
 
     # --- completion -----------------------------------------------------------------
-    def _on_done(self, batch: _Batch, fut: Any) -> None:
+    def _on_done(self, batch: _Batch, results: Any) -> None:
         if batch.finished:
             return
-        ray = _ray()
-        try:
-            results = fut.result()
-        except ray.exceptions.RayActorError as exc:
-            self._lost(batch, exc)
-            return
-        except BaseException as exc:  # anything else fails the batch's calls
-            self._finish_batch(batch)
-            self._fail_batch(batch, f"remote call failed: {exc}")
+        if isinstance(results, BaseException):
+            if isinstance(results, _ray().exceptions.RayActorError):
+                self._lost(batch, results)
+            else:  # anything else fails the batch's calls
+                self._finish_batch(batch)
+                self._fail_batch(batch, f"remote call failed: {results}")
             return
         self._finish_batch(batch)
         for i, (kind, proxy, ph, x) in enumerate(batch.meta):
@@ -198,10 +207,10 @@ class Link:
                 else:
                     ph.set_result(value)
             else:
-                exc = unwire_error(value)
-                if not getattr(exc, "agent", ""):
-                    exc = DistributedError(f"agent {proxy.name!r}: {exc}", agent=proxy.name)
-                proxy._fail(ph, x, exc, batch.started)
+                err = unwire_error(value)
+                if not getattr(err, "agent", ""):
+                    err = DistributedError(f"agent {proxy.name!r}: {err}", agent=proxy.name)
+                proxy._fail(ph, x, err, batch.started)
         self._check_idle()
 
     def _finish_batch(self, batch: _Batch) -> None:
@@ -308,11 +317,27 @@ class Link:
             for _kind, proxy, ph, x in batch.meta:
                 if ph is not None and not ph.done():
                     proxy._fail(ph, x, self._died(proxy, exc), batch.started)
-        for _kind, proxy, ph, x in self.pending:
+        for _kind, proxy, _cid, x, ph in self.pending:
             if ph is not None and not ph.done():
                 proxy._fail(ph, x, self._died(proxy, exc), time.time())
         self.pending.clear()
         return False
+
+    def abandon(self, reason: str) -> None:
+        """Fail everything outstanding (Ray is gone), so that nothing waits for it."""
+        batches = [*self.inflight.values(), *self.failed]
+        self.inflight.clear()
+        self.failed = []
+        for batch in batches:
+            self._finish_batch(batch)
+            self._fail_batch(batch, reason)
+        pending, self.pending = list(self.pending), deque()
+        for _kind, proxy, _cid, x, ph in pending:
+            if ph is not None and not ph.done():
+                proxy._fail(ph, x, DistributedError(f"agent {proxy.name!r}: {reason}",
+                                                    agent=proxy.name), time.time())
+        self.recovering = False
+        self._check_idle()
 
     # --- idleness (the runtime waits for busy links at exit) --------------------------
     def _mark_busy(self) -> None:
@@ -324,6 +349,13 @@ class Link:
         if self.busy and not (self.pending or self.inflight or self.recovering or self.failed):
             self.busy = False
             _runtime.release()
+
+
+def _outcome(fut: Any) -> Any:
+    try:
+        return fut.result()
+    except BaseException as exc:  # handed on as the batch's outcome
+        return exc
 
 
 def _ray() -> Any:

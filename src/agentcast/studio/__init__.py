@@ -7,8 +7,7 @@ UserAgents be answered from the page.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from agentcast._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "Inbox": "agentcast.studio.inbox",
@@ -20,15 +19,4 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'agentcast.studio' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports("agentcast.studio", globals(), _EXPORTS)

@@ -5,8 +5,7 @@ Names load lazily so that importing one double does not start or import the othe
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from agentcast._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "ScriptedModel": "agentcast.testing.scripted",
@@ -16,11 +15,4 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'agentcast.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports("agentcast.testing", globals(), _EXPORTS)
