@@ -45,6 +45,26 @@ def parallel(agents: list[ac.Agent]) -> float:
     return time.perf_counter() - t0
 
 
+def ray_floor(n: int = 200) -> float:
+    """ms per bare Ray call to an async actor method (ray.get each): the floor under W6."""
+    from agentcast.runtime.ray_backend import ensure_ray
+
+    ray = ensure_ray()
+
+    @ray.remote(num_cpus=0)
+    class Echo:
+        async def f(self, x: object) -> object:
+            return x
+
+    echo = Echo.remote()
+    for _ in range(50):
+        ray.get(echo.f.remote(0))
+    t0 = time.perf_counter()
+    for i in range(n):
+        ray.get(echo.f.remote(i))
+    return (time.perf_counter() - t0) / n * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -59,7 +79,9 @@ def main() -> None:
     parallel(sleepers)
     ms = [sequential(inc) for _ in range(args.runs)]
     wall = [parallel(sleepers) for _ in range(args.runs)]
+    floor = [ray_floor() for _ in range(args.runs)]
     emit("W6", statistics.median(ms), "ms/call", "<= 0.9 ms; <= 0.21 s",
+         bare_ray_call_ms=round(statistics.median(floor), 3),
          parallel_s=round(statistics.median(wall), 4), runs_ms=[round(v, 3) for v in ms],
          runs_parallel_s=[round(v, 3) for v in wall], shared_host=args.shared_host)
 

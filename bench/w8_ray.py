@@ -6,7 +6,7 @@ to the moderator only: O(N) messages a round), computes 2/3 of the average and b
 it to all N. The players are to_dist agents sharing ``--hosts`` AgentHost processes (the
 paper's agent servers), so 64,000 agents need a handful of processes, not 64,000.
 
-    python bench/w8_ray.py --agents 64000 --rounds 3 --hosts 2
+    python bench/w8_ray.py --agents 64000 --rounds 3 --hosts 4
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=64000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--hosts", type=int, default=2)
+    parser.add_argument("--hosts", type=int, default=4)
     parser.add_argument("--keep-state", action="store_true",
                         help="snapshot every agent's state after each batch (for recovery)")
     args = parser.parse_args()

@@ -47,8 +47,6 @@ def to_a2a(msg: Msg | None, role: str = "agent", context_id: str | None = None,
         parts.append(Part(text=f"{m.name}: {_text(m.content)}"))
     if msg is not None:
         if isinstance(msg.content, (dict, list)):
-            data = struct_pb2.Value()
-            data.list_value.extend([]) if False else None
             parts.append(Part(data=_to_value(msg.content)))
         else:
             parts.append(Part(text=_text(msg.content)))
@@ -104,7 +102,9 @@ def from_a2a(message: Any, default_name: str = "user") -> tuple[Msg, list[Msg]]:
     if not texts and not data:
         raise ValueError("the A2A message has no text or data part")
     content: Any = "\n".join(texts) if texts else data[0] if len(data) == 1 else data
-    role = "user" if message.role == 1 else "assistant"
+    from a2a.types.a2a_pb2 import Role
+
+    role = "user" if message.role == Role.ROLE_USER else "assistant"
     url: Any = urls[0] if len(urls) == 1 else urls or None
     return Msg(default_name, content, role=role, url=url), []
 
@@ -185,8 +185,7 @@ def _call_blocking(agent: Agent, x: Msg, history: list[Msg]) -> Msg | None:
 
 
 def _reply_message(reply: Msg | None, context_id: str) -> Any:
-    message = to_a2a(reply if reply is not None else Msg("agent", ""), "agent", context_id)
-    return message
+    return to_a2a(reply if reply is not None else Msg("agent", ""), "agent", context_id)
 
 
 class _BearerAuth:
@@ -341,14 +340,17 @@ def _answer(event: Any, name: str) -> Msg | None:
     if event.HasField("message"):
         message = event.message
     elif event.HasField("task"):
+        from a2a.types.a2a_pb2 import TaskState
+
         task = event.task
         state = task.status.state
-        if state in (4, 5, 7):  # failed, canceled, rejected
+        if state in (TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED,
+                     TaskState.TASK_STATE_REJECTED):
             text = ""
             if task.status.HasField("message"):
                 text = "; ".join(p.text for p in task.status.message.parts if p.text)
-            raise DistributedError(f"A2A agent {name!r}: task ended in state {state}: {text}",
-                                   agent=name)
+            raise DistributedError(
+                f"A2A agent {name!r}: task ended in {TaskState.Name(state)}: {text}", agent=name)
         if task.status.HasField("message"):
             message = task.status.message
         elif task.artifacts:

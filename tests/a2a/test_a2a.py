@@ -222,3 +222,18 @@ def test_serve_in_process_without_blocking():
         assert remote(Msg("user", "loud", role="user")).content == "LOUD"
     finally:
         server.stop()
+
+
+def test_a_failing_served_agent_fails_the_remote_call_typed():
+    from ..core.helpers import FailingAgent
+
+    server = ac.serve(FailingAgent("grumpy"), port=_free_port(), block=False)
+    try:
+        with pytest.raises(AgentCallError) as info:
+            ac.RemoteAgent(server.url)(Msg("user", "please", role="user")).result()
+        assert isinstance(info.value.original, DistributedError)
+        assert info.value.agent == "grumpy"
+        # the server is still up for the next call
+        assert httpx.get(server.url + ".well-known/agent-card.json").status_code == 200
+    finally:
+        server.stop()

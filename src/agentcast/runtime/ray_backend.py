@@ -164,6 +164,8 @@ class DistributedAgent(Agent):
         self.name = agent.name
         self.sys_prompt = getattr(agent, "sys_prompt", None)
         self.verbose = False
+        self._model_ref = getattr(agent, "_model_ref", None)  # the model runs remotely
+        self._model = None
         self.agent_class = type(agent).__name__
         self.host = host
         self.keep_state = keep_state

@@ -77,6 +77,7 @@ class AgentHostActor:
         os.environ.setdefault("AGENTCAST_QUIET", "1")
         self.label = label
         self.agents: dict[int, Any] = {}
+        self.broken: dict[int, str] = {}
         self.calls: OrderedDict[str, Placeholder] = OrderedDict()
         self.next_seq: dict[str, int] = {}
         self.turns: dict[tuple[str, int], asyncio.Future[None]] = {}
@@ -93,21 +94,31 @@ class AgentHostActor:
         agent = self.agents[agent_id]
         return dict(agent.state_dict())
 
-    async def run(self, stream: str, seq: int, entries: list[tuple[Any, ...]],
-                  keep_state: bool = True) -> tuple[list[Any], dict[int, Any]]:
-        """Apply ``entries`` in order after the stream's earlier batches; await the replies."""
+    async def run(self, stream: str, seq: int, entries: list[tuple[Any, ...]] | bytes,
+                  keep_state: bool = True) -> tuple[list[Any] | bytes, dict[int, Any]]:
+        """Apply ``entries`` in order after the stream's earlier batches; await the replies.
+
+        Entries and replies travel pickled as one blob when they hold no object refs: one
+        pickle call (with shared messages memoised) instead of one per message.
+        """
+        batch: list[tuple[Any, ...]] = (
+            pickle.loads(entries) if isinstance(entries, bytes) else entries)
         expected = self.next_seq.get(stream, 0)
         if seq != expected:
             turn = asyncio.get_running_loop().create_future()
             self.turns[(stream, seq)] = turn
             await turn
-        results: list[Any] = [None] * len(entries)
+        results: list[Any] = [None] * len(batch)
         waits: list[tuple[int, Placeholder]] = []
         touched: set[int] = set()
         try:
-            for i, (kind, agent_id, call_id, x) in enumerate(entries):
+            for i, (kind, agent_id, call_id, x) in enumerate(batch):
                 touched.add(agent_id)
-                self._apply(i, kind, agent_id, call_id, x, results, waits)
+                try:
+                    self._apply(i, kind, agent_id, call_id, x, results, waits)
+                except Exception as exc:  # one bad entry must not sink the batch
+                    results[i] = ("err", ("", "", RuntimeError(
+                        f"the host could not handle this entry: {type(exc).__name__}: {exc}")))
         finally:
             self.next_seq[stream] = seq + 1
             nxt = self.turns.pop((stream, seq + 1), None)
@@ -130,15 +141,25 @@ class AgentHostActor:
                         states[agent_id] = agent.state_dict()
                     except Exception:  # no snapshot is better than no reply
                         pass
-        return results, states
+        try:
+            return pickle.dumps(results, protocol=5), states
+        except Exception:  # something in a reply only cloudpickle handles: let Ray do it
+            return results, states
 
     def _apply(self, i: int, kind: int, agent_id: int, call_id: str | None, x: Any,
                results: list[Any], waits: list[tuple[int, Placeholder]]) -> None:
         if kind == ADD:
             blob, state = x
-            agent = _loads(blob)
-            if state:
-                agent.load_state_dict(state)
+            try:
+                agent = _loads(blob)
+                if state:
+                    agent.load_state_dict(state)
+            except Exception as exc:  # e.g. its class is not importable in this process
+                self.broken[agent_id] = (
+                    f"the agent could not be loaded in its host process: "
+                    f"{type(exc).__name__}: {exc} (is its module importable on that node?)")
+                return
+            self.broken.pop(agent_id, None)
             self.agents[agent_id] = agent
             return
         if kind == REMOVE:
@@ -146,8 +167,9 @@ class AgentHostActor:
             return
         agent = self.agents.get(agent_id)
         if agent is None:
-            if kind == CALL:
-                results[i] = ("err", ("", "", LookupError(f"agent #{agent_id} is not hosted here")))
+            if kind in (CALL, STATE):
+                why = self.broken.get(agent_id, f"agent #{agent_id} is not hosted here")
+                results[i] = ("err", ("", "", LookupError(why)))
             return
         if kind == STATE:
             ph = Placeholder(agent.name, 0)
@@ -188,6 +210,8 @@ class AgentHostActor:
 async def _fetch(x: RefInput, ph: Placeholder) -> None:
     try:
         results = await x.ref
+        if isinstance(results, bytes):
+            results = pickle.loads(results)
         status, value = results[x.idx]
     except BaseException as exc:  # the consumer's call reports it
         ph.set_exception(exc)
@@ -210,7 +234,7 @@ async def _state_when_idle(agent: Any, ph: Placeholder) -> None:
 
 
 def _loads(blob: bytes) -> Any:
-    import cloudpickle
+    from ray import cloudpickle  # Ray ships its own copy
 
     return cloudpickle.loads(blob)
 
@@ -231,7 +255,7 @@ def _pickler_class() -> Any:
     if not _pickler:
         import threading
 
-        import cloudpickle
+        from ray import cloudpickle  # Ray ships its own copy
 
         lock_types = (type(threading.Lock()), type(threading.RLock()))
 

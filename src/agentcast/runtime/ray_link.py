@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
 import time
 import weakref
 from collections import deque
@@ -163,7 +164,13 @@ class Link:
         try:
             if self._run is None:
                 self._run = self.handle.run.options(num_returns=2)
-            res_ref, st_ref = self._run.remote(self.stream, batch.seq, batch.entries, keep)
+            payload: Any = batch.entries
+            if not any(_has_ref(e[3]) for e in payload):
+                try:
+                    payload = pickle.dumps(payload, protocol=5)
+                except Exception:  # something only cloudpickle handles: let Ray do it
+                    payload = batch.entries
+            res_ref, st_ref = self._run.remote(self.stream, batch.seq, payload, keep)
         except Exception as exc:  # e.g. Ray shut down: fail, do not hang
             self._fail_batch(batch, f"cannot reach the agent host: {exc}")
             return
@@ -192,6 +199,8 @@ class Link:
                 self._finish_batch(batch)
                 self._fail_batch(batch, f"remote call failed: {results}")
             return
+        if isinstance(results, bytes):
+            results = pickle.loads(results)
         self._finish_batch(batch)
         for i, (kind, proxy, ph, x) in enumerate(batch.meta):
             if kind == ADD or ph is None:
@@ -349,6 +358,11 @@ class Link:
         if self.busy and not (self.pending or self.inflight or self.recovering or self.failed):
             self.busy = False
             _runtime.release()
+
+
+def _has_ref(x: Any) -> bool:
+    return isinstance(x, RefInput) or (isinstance(x, list) and
+                                       any(isinstance(v, RefInput) for v in x))
 
 
 def _outcome(fut: Any) -> Any:
