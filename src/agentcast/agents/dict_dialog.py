@@ -87,12 +87,7 @@ class DictDialogAgent(DialogAgent):
         self.fault_handler = fault_handler
 
     async def reply(self, x: Msg | list[Msg] | None = None) -> Msg:
-        if self.memory is not None:
-            self.memory.add(x)
-            prompt = self.format_prompt()
-        else:
-            inputs = x if isinstance(x, list) else [x]
-            prompt = self.format_prompt(*inputs)
+        prompt = self.remember_and_prompt(x)
         response = await self.call_model(prompt, **self._parse_kwargs(prompt))
         data = self.to_dict(response)
         msg = self.make_dict_reply(data)
