@@ -18,13 +18,14 @@ from agentcast.models.formatters.common import (
     Media,
     arguments_obj,
     data_b64,
-    flatten,
     media_of,
     mention,
     multi_speaker,
     paired,
+    split_system,
     text_of,
     tool_specs,
+    turn_appender,
     user_at_ends,
     with_name,
 )
@@ -44,20 +45,10 @@ def _media_block(media: Media) -> dict[str, Any]:
 
 def format_anthropic(messages: Sequence[Msg] | Any) -> tuple[str | None, list[dict[str, Any]]]:
     """``(system, messages)`` for a Messages API request."""
-    msgs = flatten(messages)
-    system: list[str] = []
-    while msgs and msgs[0].role == "system":
-        system.append(text_of(msgs.pop(0)))
+    system, msgs = split_system(messages)
     show = multi_speaker(msgs)
     out: list[dict[str, Any]] = []
-
-    def add(role: str, blocks: list[dict[str, Any]]) -> None:
-        if not blocks:
-            return
-        if out and out[-1]["role"] == role:
-            out[-1]["content"].extend(blocks)
-        else:
-            out.append({"role": role, "content": blocks})
+    add = turn_appender(out, "content")
 
     for item in paired(msgs):
         m = item.msg

@@ -155,6 +155,30 @@ def paired(messages: Sequence[Msg]) -> list[Item]:
 
 
 # --- speaker names ----------------------------------------------------------------------
+def split_system(messages: Sequence[Msg] | Any) -> tuple[list[str], list[Msg]]:
+    """The leading system messages' texts, and the rest of the history."""
+    msgs = flatten(messages)
+    system: list[str] = []
+    while msgs and msgs[0].role == "system":
+        system.append(text_of(msgs.pop(0)))
+    return system, msgs
+
+
+def turn_appender(turns: list[dict[str, Any]], key: str) -> Callable[[str, list[Any]], None]:
+    """``add(role, parts)``: a new turn, or more parts on the last turn when the role repeats
+    (APIs that require user and assistant turns to alternate)."""
+
+    def add(role: str, parts: list[Any]) -> None:
+        if not parts:
+            return
+        if turns and turns[-1]["role"] == role:
+            turns[-1][key].extend(parts)
+        else:
+            turns.append({"role": role, key: parts})
+
+    return add
+
+
 def multi_speaker(messages: Sequence[Msg]) -> bool:
     """True when some role is spoken by more than one name: then names must be shown."""
     names: dict[str, set[str]] = {}

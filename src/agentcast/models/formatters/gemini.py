@@ -18,12 +18,13 @@ from agentcast.models.formatters.common import (
     Media,
     arguments_obj,
     data_b64,
-    flatten,
     media_of,
     multi_speaker,
     paired,
+    split_system,
     text_of,
     tool_specs,
+    turn_appender,
     user_at_ends,
     with_name,
 )
@@ -48,20 +49,10 @@ def _result_value(msg: Msg) -> Any:
 
 def format_gemini(messages: Sequence[Msg] | Any) -> dict[str, Any]:
     """``{"systemInstruction": ..., "contents": [...]}`` (no systemInstruction if none)."""
-    msgs = flatten(messages)
-    system: list[str] = []
-    while msgs and msgs[0].role == "system":
-        system.append(text_of(msgs.pop(0)))
+    system, msgs = split_system(messages)
     show = multi_speaker(msgs)
     contents: list[dict[str, Any]] = []
-
-    def add(role: str, parts: list[dict[str, Any]]) -> None:
-        if not parts:
-            return
-        if contents and contents[-1]["role"] == role:
-            contents[-1]["parts"].extend(parts)
-        else:
-            contents.append({"role": role, "parts": parts})
+    add = turn_appender(contents, "parts")
 
     for item in paired(msgs):
         m = item.msg
