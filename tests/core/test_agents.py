@@ -224,3 +224,16 @@ def test_env_references_in_configs(monkeypatch):
                             "replies": ["${AGENTCAST_UNSET_VAR_XYZ}"]}], run_dir=None)
     with pytest.raises(ConfigError, match="AGENTCAST_UNSET_VAR_XYZ"):
         ac.DialogAgent("d", model="m").model  # noqa: B018
+
+
+def test_fake_models_keep_a_bounded_call_record():
+    import asyncio
+
+    model = FunctionModel(lambda msgs: "ok", record_calls=3)
+    for _ in range(10):
+        asyncio.run(model([Msg("u", "x")]))
+    assert model.call_count == 10
+    assert 3 <= len(model.calls) <= 6
+    unrecorded = FunctionModel(lambda msgs: "ok", record_calls=0)
+    asyncio.run(unrecorded([Msg("u", "x")]))
+    assert unrecorded.calls == [] and unrecorded.call_count == 1

@@ -51,6 +51,7 @@ class _FakeModel(ChatModelBase):
         *,
         latency: float = 0.0,
         chunk_size: int = 0,
+        record_calls: int | None = 10_000,
         **kwargs: Any,
     ) -> None:
         # Instant stand-ins need no per-attempt watchdog (it costs µs on the hot path);
@@ -60,15 +61,25 @@ class _FakeModel(ChatModelBase):
         super().__init__(config_name, model_name or config_name or self.model_type, **kwargs)
         self.latency = latency
         self.chunk_size = chunk_size
+        # Every call in any test-sized run; in a long simulation at least the last
+        # ``record_calls`` (older ones are dropped in halves), so memory stays bounded.
         self.calls: list[dict[str, Any]] = []
+        self.record_calls = record_calls
+        self.call_count = 0
 
     def _next(self, messages: Sequence[Msg], tools: Any, kwargs: dict[str, Any]) -> Any:
         raise NotImplementedError
 
-    async def _stream(
+    async def _complete(
         self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None, **kwargs: Any
-    ) -> AsyncIterator[ModelChunk]:
-        self.calls.append({"messages": list(messages), "tools": tools, "kwargs": kwargs})
+    ) -> ModelResponse:
+        """The whole answer at once (the base turns it into a stream when one is wanted)."""
+        self.call_count += 1
+        calls, keep = self.calls, self.record_calls
+        if keep != 0:
+            calls.append({"messages": list(messages), "tools": tools, "kwargs": kwargs})
+            if keep is not None and len(calls) > 2 * keep:
+                del calls[:-keep]
         if self.latency:
             await asyncio.sleep(self.latency)
         item = self._next(messages, tools, kwargs)
@@ -79,7 +90,16 @@ class _FakeModel(ChatModelBase):
         if not usage.prompt_tokens and not usage.completion_tokens:
             prompt = sum(_count_tokens(m.content if isinstance(m.content, str) else str(m.content))
                          for m in messages)
-            usage = Usage(prompt, _count_tokens(resp.text))
+            resp = ModelResponse(text=resp.text, tool_calls=resp.tool_calls, parsed=resp.parsed,
+                                 usage=Usage(prompt, _count_tokens(resp.text)),
+                                 model=self.model_name)
+        return resp
+
+    async def _stream(
+        self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None, **kwargs: Any
+    ) -> AsyncIterator[ModelChunk]:
+        resp = await self._complete(messages, tools=tools, **kwargs)
+        usage = resp.usage
         text = resp.text
         size = self.chunk_size
         if size and len(text) > size:
@@ -128,7 +148,7 @@ class ScriptedModel(_FakeModel):
         from agentcast.exceptions import ModelError
 
         return ModelError(
-            f"ScriptedModel {self.config_name!r} ran out of replies after {len(self.calls) - 1} "
+            f"ScriptedModel {self.config_name!r} ran out of replies after {self.call_count - 1} "
             "call(s)", model=self.model_name
         )
 
