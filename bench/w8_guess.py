@@ -24,23 +24,26 @@ def player_model(seed: int) -> FunctionModel:
     return FunctionModel(lambda msgs: str(rng.randint(0, 100)), config_name="player")
 
 
+def play_round(players: list, r: int, timeout: float | None = None) -> float:
+    """One round as BENCH.md writes it; returns its wall seconds (shared with w8_ray.py)."""
+    t0 = time.perf_counter()
+    prompt = ac.Msg("moderator", f"Round {r}: pick a number 0-100; closest to 2/3 of the "
+                    "average wins.", role="user")
+    with ac.msghub(players, announcement=prompt):
+        pass
+    answers = ac.fanout_pipeline(players)  # answers reach the moderator only
+    values = [int(a.content) for a in answers]
+    target = 2 / 3 * statistics.fmean(values)
+    with ac.msghub(players) as hub:
+        hub.broadcast(ac.Msg("moderator", f"2/3 of the average was {target:.2f}"))
+    assert ac.wait_all(timeout=timeout)
+    return time.perf_counter() - t0
+
+
 def run(n: int, rounds: int) -> list[float]:
     model = player_model(0)
     players = [ac.DialogAgent(f"p{i}", model=model) for i in range(n)]
-    times = []
-    for r in range(rounds):
-        t0 = time.perf_counter()
-        prompt = ac.Msg("moderator", f"Round {r}: pick a number 0-100; closest to 2/3 of the "
-                        "average wins.", role="user")
-        with ac.msghub(players, announcement=prompt):
-            pass
-        answers = ac.fanout_pipeline(players)
-        values = [int(a.content) for a in answers]
-        target = 2 / 3 * statistics.fmean(values)
-        with ac.msghub(players) as hub:
-            hub.broadcast(ac.Msg("moderator", f"2/3 of the average was {target:.2f}"))
-        ac.wait_all()
-        times.append(time.perf_counter() - t0)
+    times = [play_round(players, r) for r in range(rounds)]
     assert players[0].memory.size() == 3 * rounds
     return times
 

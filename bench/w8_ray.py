@@ -17,6 +17,7 @@ import statistics
 import time
 
 from _common import emit, peak_rss_mb
+from w8_guess import play_round
 
 import agentcast as ac
 from agentcast.runtime.ray_backend import AgentHost
@@ -44,20 +45,7 @@ def run(n: int, rounds: int, n_hosts: int, keep_state: bool) -> tuple[list[float
                for i in range(n)]
     assert ac.wait_all(timeout=600)
     setup = time.perf_counter() - t0
-    times = []
-    for r in range(rounds):
-        t0 = time.perf_counter()
-        prompt = ac.Msg("moderator", f"Round {r}: pick a number 0-100; closest to 2/3 of the "
-                        "average wins.", role="user")
-        with ac.msghub(players, announcement=prompt):
-            pass
-        answers = ac.fanout_pipeline(players)
-        values = [int(a.content) for a in answers]
-        target = 2 / 3 * statistics.fmean(values)
-        with ac.msghub(players) as hub:
-            hub.broadcast(ac.Msg("moderator", f"2/3 of the average was {target:.2f}"))
-        assert ac.wait_all(timeout=600)
-        times.append(time.perf_counter() - t0)
+    times = [play_round(players, r, timeout=600) for r in range(rounds)]
     assert len(players[-1].memory.get()) == 3 * rounds
     return times, setup, host_rss_mb(hosts)
 
