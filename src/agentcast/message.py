@@ -294,7 +294,7 @@ class Placeholder(Msg):
     ``seq_id`` ("agent#n") is known at once and never blocks.
     """
 
-    __slots__ = ("_callbacks", "_done", "_exc", "_n", "_owner", "_value", "_waiting")
+    __slots__ = ("_callbacks", "_done", "_exc", "_n", "_owner", "_value")
 
     def __init__(self, owner: str = "", n: int = 0) -> None:
         self._value: Msg | None = None
@@ -303,7 +303,6 @@ class Placeholder(Msg):
         self._callbacks: list[Callback] | None = None
         self._owner = owner
         self._n = n
-        self._waiting = False
 
     # --- state ----------------------------------------------------------------------
     @property

@@ -37,9 +37,6 @@ _current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
 )
 
 
-def current_actor() -> Actor | None:
-    """The agent whose reply is running here, if any."""
-    return _current.get()
 
 
 def _observe_entry(impl: Any) -> Any:

@@ -112,9 +112,6 @@ class Runtime:
             log.warning("moving agentcast to a new event loop while %d actor(s) are busy", self.busy)
         self._loop = running
 
-    def in_loop_thread(self) -> bool:
-        running = _get_running_loop()
-        return running is not None and running is self._loop
 
     # --- running work on the loop -------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
@@ -160,12 +157,6 @@ class Runtime:
             except Exception:
                 log.exception("submitted work failed")
 
-    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Schedule on the loop (caller is on the loop thread or holds the drive)."""
-        self.loop.call_soon(fn, *args)
-
-    def call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
-        self.loop.call_soon_threadsafe(fn, *args)
 
     @property
     def pool(self) -> ThreadPoolExecutor:

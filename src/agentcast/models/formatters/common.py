@@ -155,6 +155,12 @@ def paired(messages: Sequence[Msg]) -> list[Item]:
 
 
 # --- speaker names ----------------------------------------------------------------------
+def result_text(msg: Msg) -> str:
+    """A tool result as text, marked as an error for APIs without an error field."""
+    text = text_of(msg)
+    return f"Error: {text}" if msg.metadata.get(IS_ERROR) else text
+
+
 def split_system(messages: Sequence[Msg] | Any) -> tuple[list[str], list[Msg]]:
     """The leading system messages' texts, and the rest of the history."""
     msgs = flatten(messages)

@@ -13,13 +13,13 @@ from typing import Any
 
 from agentcast.message import Msg
 from agentcast.models.formatters.common import (
-    IS_ERROR,
     arguments_json,
     flatten,
     media_of,
     mention,
     multi_speaker,
     paired,
+    result_text,
     text_of,
     with_name,
 )
@@ -34,9 +34,7 @@ def format_dashscope(messages: Sequence[Msg] | Any) -> tuple[list[dict[str, Any]
     for item in paired(msgs):
         m = item.msg
         if item.result_of is not None:
-            text = text_of(m)
-            if m.metadata.get(IS_ERROR):
-                text = f"Error: {text}"
+            text = result_text(m)
             out.append({"role": "tool", "content": [{"text": text}] if multimodal else text,
                         "tool_call_id": item.result_of["id"], "name": item.result_of["name"]})
             continue

@@ -13,7 +13,6 @@ from typing import Any
 
 from agentcast.message import Msg
 from agentcast.models.formatters.common import (
-    IS_ERROR,
     arguments_obj,
     data_b64,
     flatten,
@@ -21,6 +20,7 @@ from agentcast.models.formatters.common import (
     mention,
     multi_speaker,
     paired,
+    result_text,
     text_of,
     with_name,
 )
@@ -33,9 +33,7 @@ def format_ollama(messages: Sequence[Msg] | Any) -> list[dict[str, Any]]:
     for item in paired(msgs):
         m = item.msg
         if item.result_of is not None:
-            text = text_of(m)
-            if m.metadata.get(IS_ERROR):
-                text = f"Error: {text}"
+            text = result_text(m)
             out.append({"role": "tool", "content": text, "tool_name": item.result_of["name"]})
             continue
         text = with_name(m, text_of(m), show and m.role != "system")

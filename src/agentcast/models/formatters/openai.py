@@ -16,7 +16,6 @@ from typing import Any
 
 from agentcast.message import Msg
 from agentcast.models.formatters.common import (
-    IS_ERROR,
     Media,
     arguments_json,
     data_b64,
@@ -25,6 +24,7 @@ from agentcast.models.formatters.common import (
     mention,
     multi_speaker,
     paired,
+    result_text,
     text_of,
     tool_specs,
     with_name,
@@ -59,9 +59,7 @@ def format_openai(messages: Sequence[Msg] | Any, *, name_field: bool = True) -> 
     for item in paired(msgs):
         m = item.msg
         if item.result_of is not None:
-            text = text_of(m)
-            if m.metadata.get(IS_ERROR):
-                text = f"Error: {text}"
+            text = result_text(m)
             out.append({"role": "tool", "tool_call_id": item.result_of["id"], "content": text})
             continue
         text = with_name(m, text_of(m), show and m.role != "system")
