@@ -16,7 +16,7 @@ EXPECTED = sorted([
     "FanoutPipeline", "ForLoopPipeline", "IfElsePipeline", "InvalidMessageError", "ModelResponse",
     "Msg", "MsgHub", "Placeholder", "RemoteAgent", "SequentialPipeline", "SwitchPipeline", "UserAgent",
     "WhileLoopPipeline", "fanout_pipeline", "for_loop_pipeline", "gather", "get_model",
-    "if_else_pipeline", "init", "msghub", "print_usage", "sequential_pipeline", "serve", "switch_pipeline", "wait_all",
+    "if_else_pipeline", "init", "msghub", "print_usage", "random", "sequential_pipeline", "serve", "switch_pipeline", "wait_all",
     "while_loop_pipeline", "wait_all_async",
 ])
 

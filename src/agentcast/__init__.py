@@ -66,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "FunctionTermination": "agentcast.patterns.termination",
     # setup and runtime
     "init": "agentcast.init",
+    "random": "agentcast.durable.rand",
     "gather": "agentcast.runtime.actor",
     "wait_all": "agentcast.runtime.actor",
     "wait_all_async": "agentcast.runtime.actor",

@@ -21,7 +21,9 @@ Three branches, because three different people must act on them::
     │   ├── DistributedError          remote agent died / timed out / unreachable; names it
     │   │   ├── AgentDiedError            its process died and recovery failed
     │   │   └── DistributedTimeoutError   (TimeoutError) a remote call outlived its timeout
-    │   └── TerminationError          a loop hit its cap where that is an error
+    │   ├── TerminationError          a loop hit its cap where that is an error
+    │   ├── DivergenceError           a resumed run asked for a call unlike its record
+    │   └── InFlightToolError         a side-effecting tool was running at the crash
     └── ModelFacingError          errors the *model* should read and correct
         ├── ToolInputError            bad tool name or arguments
         ├── ToolExecutionError        the tool ran and failed
@@ -168,6 +170,35 @@ class DistributedTimeoutError(DistributedError, TimeoutError):
 
 class TerminationError(RunError):
     """A bounded loop reached its cap where the caller asked for that to be an error."""
+
+
+class DivergenceError(RunError):
+    """A resumed durable run asked for something its record does not have at that point.
+
+    ``call`` names the first divergence ("agent#n", "input#k", "agent#n/tool2"); ``recorded``
+    and ``now`` describe both versions. Never mixed: the run stops here.
+    """
+
+    def __init__(self, message: str, *, call: str, recorded: str, now: str) -> None:
+        super().__init__(f"{message} (recorded: {recorded}; now: {now})")
+        self.call = call
+        self.recorded = recorded
+        self.now = now
+
+
+class InFlightToolError(RunError):
+    """A tool with side effects had started but not finished when the run stopped, so it
+    may or may not have acted. It is not run again on its own: mark the tool ``idempotent``,
+    or resume with ``in_flight="rerun"`` once you have checked."""
+
+    def __init__(self, tool: str, arguments: object, call: str) -> None:
+        super().__init__(
+            f"tool {tool!r} (arguments {arguments!r}) was in flight in call {call} when the "
+            "run stopped; it may have acted. Check, then resume with in_flight='rerun' "
+            "(or mark the tool idempotent=True / read_only=True)")
+        self.tool = tool
+        self.arguments = arguments
+        self.call = call
 
 
 # --- errors for the model -------------------------------------------------------------

@@ -29,6 +29,11 @@ Guard = Callable[[dict[str, Any]], None]
 listeners: list[Listener] = []
 guards: list[Guard] = []
 
+# The active durable run (agentcast.durable.replay.Durable), or None. Set by ``ac.init(durable=
+# True)``; the runtime, ``Agent.call_model`` and ``Toolkit.call`` route through it when set,
+# and pay one ``is None`` test when not.
+durable: Any = None
+
 
 def emit(kind: str, data: dict[str, Any]) -> None:
     """Deliver an event to every listener; a failing listener never breaks the run."""

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
+from agentcast import hooks
 from agentcast.message import Msg
 from agentcast.runtime.actor import OBSERVE, Actor
 from agentcast.runtime.scheduler import get_runtime
@@ -33,6 +34,8 @@ class MsgHub:
 
     # --- lifecycle ----------------------------------------------------------------------
     def __enter__(self) -> MsgHub:
+        if hooks.durable is not None and self.announcement is not None:
+            hooks.durable.send("announce", "hub", self.announcement)
         get_runtime().submit(self._open)
         return self
 
@@ -92,6 +95,8 @@ class MsgHub:
 
     def broadcast(self, msg: Msg | Sequence[Msg]) -> None:
         """Every participant observes ``msg`` (after whatever is already in its mailbox)."""
+        if hooks.durable is not None:
+            hooks.durable.send("broadcast", "hub", msg)
         get_runtime().submit(self._broadcast, msg)
 
     def _broadcast(self, msg: Any) -> None:

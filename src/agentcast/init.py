@@ -22,6 +22,10 @@ def init(
     stream: bool | None = None,
     exit_timeout: float | None = None,
     ray_address: str | None = None,
+    durable: bool = False,
+    resume: str | None = None,
+    seed: int | None = None,
+    in_flight: str = "stop",
     **observe_options: Any,
 ) -> list[Any]:
     """Set up agentcast for this process and return the agents built from ``agent_configs``.
@@ -32,7 +36,23 @@ def init(
     "module:Class". ``run_dir=None`` records nothing to disk. ``ray_address`` ("HEAD:PORT")
     is the Ray cluster that ``to_dist()`` joins. Further keyword arguments go to
     the observability layer (budgets, prices, tracing, ...).
+
+    ``durable=True`` journals every agent call (and the model and tool calls inside it)
+    before its result is delivered; ``resume="RUN_ID"`` re-runs this program against that
+    run's record (implies ``durable``; ``agentcast resume RUN_ID script.py`` sets it through
+    the environment). ``seed`` seeds ``ac.random`` for a new durable run; ``in_flight``
+    ("stop" or "rerun") says what a resumed run does with a side-effecting tool that was
+    running at the crash. See docs/durable.md.
     """
+    from agentcast.durable import resume_from_env
+
+    resume = resume or resume_from_env()
+    if resume is not None:
+        durable = True
+        observe_options["run_id"] = resume
+    if durable and run_dir is None:
+        raise ConfigError("durable runs are recorded in the run store: pass run_dir= "
+                          "(for example 'runs'), not None", field="run_dir")
     from agentcast.agents.base import settings
     from agentcast.models.registry import load_model_configs
     from agentcast.runtime.scheduler import get_runtime
@@ -51,7 +71,11 @@ def init(
         configure(ray_address)
     if model_configs is not None:
         load_model_configs(model_configs)
-    _start_observability(run_dir, run_name, logger_level, observe_options)
+    run = _start_observability(run_dir, run_name, logger_level, observe_options)
+    if durable:
+        from agentcast import durable as durable_runs
+
+        durable_runs.start(run, resume=resume is not None, seed=seed, in_flight=in_flight)
     if agent_configs is None:
         return []
     return build_agents(agent_configs)
@@ -59,11 +83,11 @@ def init(
 
 def _start_observability(
     run_dir: str | Path | None, run_name: str | None, logger_level: str, options: dict[str, Any]
-) -> None:
+) -> Any:
     """Start the run's records (owned by observe). ``run_dir=None`` and no options: no run at
     all; ``run_dir=None`` with options (budgets, tracing...): a run with nothing on disk."""
     if run_dir is None and not options:
-        return
+        return None
     import inspect
 
     from agentcast.observe.run import start_run
@@ -75,7 +99,7 @@ def _start_observability(
             f"unknown init option(s) {unknown}; observability options are {sorted(known)}",
             field=unknown[0],
         )
-    start_run(run_dir=run_dir, run_name=run_name, logger_level=logger_level, **options)
+    return start_run(run_dir=run_dir, run_name=run_name, logger_level=logger_level, **options)
 
 
 def build_agents(agent_configs: Any) -> list[Any]:

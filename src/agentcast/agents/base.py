@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
+from agentcast import hooks
 from agentcast.memory.list_memory import ListMemory
 from agentcast.message import Msg
 from agentcast.models.base import ChatModel, ChatModelBase, ModelChunk, ModelResponse
@@ -104,7 +105,11 @@ class Agent(Actor):
             kwargs["on_chunk"] = self._live_printer()
         if isinstance(model, ChatModelBase):
             kwargs.setdefault("agent", self.name)
-        response = await model(messages, **kwargs)
+        durable = hooks.durable
+        if durable is None:
+            response = await model(messages, **kwargs)
+        else:  # journaled: answered from the record when this call already ran
+            response = await durable.model_call(messages, lambda: model(messages, **kwargs))
         if live:
             self._streamed = True
             console().print()

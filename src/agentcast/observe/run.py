@@ -78,6 +78,10 @@ class Run:
         if self.tracing is not None:
             self.tracing.on_event(kind, data, cost)
 
+    def on_close(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` when this run closes (before its store is flushed and closed)."""
+        self._undo.append(fn)
+
     def refresh_secrets(self) -> None:
         """Learn keys from model configs loaded since the last look (cheap when none were)."""
         try:

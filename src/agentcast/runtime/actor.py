@@ -194,6 +194,8 @@ class Actor:
         """Enqueue a call; returns its placeholder at once."""
         self._calls = n = self._calls + 1
         ph = Placeholder(self.name, n)
+        if hooks.durable is not None:
+            hooks.durable.send("call", self.name, x)
         if _get_running_loop() is not _runtime._loop or _runtime._inbox or self._hubs:
             _runtime.submit(self._enqueue_call, x, ph)
         elif self._mailbox is not None:  # on the loop's thread, busy: just queue it
@@ -210,6 +212,8 @@ class Actor:
 
     def observe_async(self, x: Any) -> None:
         """Enqueue ``observe(x)`` behind whatever the agent is doing now."""
+        if hooks.durable is not None:
+            hooks.durable.send("observe", self.name, x)
         _runtime.submit(self._push, OBSERVE, x, None)
 
     def _push(self, kind: int, x: Any, ph: Placeholder | None) -> None:
@@ -289,7 +293,11 @@ class Actor:
         _current.set(self)  # task-local: this task's context is its own copy
         started = time.time() if hooks.listeners else 0.0
         try:
-            value = await self.reply(x)
+            durable = hooks.durable
+            if durable is None:
+                value = await self.reply(x)
+            else:
+                value = await durable.run_async(self, x, ph._n, self.reply)
         except BaseException as exc:
             self._fail(ph, x, exc, started)
             if isinstance(exc, asyncio.CancelledError):
@@ -312,7 +320,11 @@ class Actor:
         started = time.time() if hooks.listeners else 0.0
         token = _current.set(self)
         try:
-            value = self.reply(x)
+            durable = hooks.durable
+            if durable is None:
+                value = self.reply(x)
+            else:
+                value = durable.run_sync(self, x, ph._n, self.reply)
         except BaseException as exc:
             loop.call_soon_threadsafe(self._fail_and_drain, ph, x, exc, started)
         else:

@@ -37,6 +37,9 @@ class Tool:
     preset: dict[str, Any] = field(default_factory=dict)
     spec: FunctionSpec | None = None
     timeout: float | None = None
+    # For durable runs: may the call run again after a crash in the middle of it?
+    read_only: bool = False  # it changes nothing
+    idempotent: bool = False  # running it twice does what running it once does
 
     @property
     def description(self) -> str:
@@ -92,12 +95,17 @@ class Toolkit:
         group: str = BASIC_GROUP,
         preset: dict[str, Any] | None = None,
         timeout: float | None = None,
+        read_only: bool = False,
+        idempotent: bool = False,
     ) -> Tool:
-        """Register ``func`` with options: a name, a description, a group, a timeout."""
+        """Register ``func`` with options: a name, a description, a group, a timeout; and
+        for durable runs whether it is ``read_only`` or ``idempotent`` (either makes it safe
+        to run again when a crash interrupted it; otherwise a resumed run stops and asks)."""
         preset = dict(preset or {})
         spec = function_spec(func, preset, name=name, description=description)
         bound = functools.partial(func, **preset) if preset else func
-        tool = Tool(spec.name, bound, spec.schema, group, preset, spec, timeout)
+        tool = Tool(spec.name, bound, spec.schema, group, preset, spec, timeout,
+                    read_only=read_only, idempotent=idempotent)
         return self._register(tool)
 
     def add_schema_tool(
@@ -241,8 +249,13 @@ class Toolkit:
                     + (", ".join(self.names()) or "none")
                 )
             arguments = tool.validate(call.arguments)
-            result = await self._run(tool, arguments)
-            response = _as_response(result)
+            durable = hooks.durable
+            if durable is None:
+                response = _as_response(await self._run(tool, arguments))
+            else:  # journaled: a finished call is answered from the record
+                response = await durable.tool_call(
+                    tool.name, arguments, safe_to_repeat=tool.read_only or tool.idempotent,
+                    run=lambda: self._run_response(tool, arguments))
         except ModelFacingError as exc:
             error = exc
             response = ToolResponse.error(str(exc))
@@ -269,6 +282,9 @@ class Toolkit:
     ) -> list[ToolResponse]:
         """Run several calls at once (the model asked for them in one turn); order kept."""
         return list(await asyncio.gather(*(self.call(c, agent=agent) for c in calls)))
+
+    async def _run_response(self, tool: Tool, arguments: dict[str, Any]) -> ToolResponse:
+        return _as_response(await self._run(tool, arguments))
 
     async def _run(self, tool: Tool, arguments: dict[str, Any]) -> Any:
         if tool.is_async:

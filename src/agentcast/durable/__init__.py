@@ -1,0 +1,61 @@
+"""Durable runs: every agent call's result journaled before delivery; a crashed run resumes
+with no completed call repeated. See docs/durable.md for exactly what is replayed, what is
+re-run and what stops.
+
+``ac.init(durable=True)`` starts one; ``ac.init(resume="RUN_ID")`` (or ``agentcast resume
+RUN_ID script.py``, which sets ``AGENTCAST_RESUME``) re-runs the same program against the
+record of that run and goes on live from the first call that has no result.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from agentcast import hooks
+from agentcast.durable.journal import Journal
+from agentcast.durable.replay import Durable
+
+RESUME_ENV = "AGENTCAST_RESUME"
+
+
+def start(run: Any, *, resume: bool, seed: int | None = None, in_flight: str = "stop") -> Durable:
+    """Open the journal of ``run`` (whose store holds it) and route calls through it."""
+    from agentcast.exceptions import ConfigError
+
+    if run is None or run.dir is None:
+        raise ConfigError("durable runs need a run directory: pass run_dir= (not None) to "
+                          "ac.init", field="run_dir")
+    from agentcast.observe.store import DB_NAME
+
+    path = Path(run.dir) / DB_NAME
+    if resume and not Journal.exists(path, run.id):
+        raise ConfigError(f"there is no durable record of run {run.id!r} in {path}: "
+                          "check the run id and run_dir", field="resume")
+    stop()
+    durable = Durable(Journal(path, run.id, seed=seed), in_flight=in_flight)
+    hooks.durable = durable
+    run.on_close(stop)
+    return durable
+
+
+def stop() -> None:
+    """Stop journaling (the run ended, or a new one starts)."""
+    durable, hooks.durable = hooks.durable, None
+    if durable is not None:
+        durable.close()
+
+
+def active() -> Durable | None:
+    """The durable run in progress, if any."""
+    d: Durable | None = hooks.durable
+    return d
+
+
+def resume_from_env() -> str | None:
+    """The run id ``agentcast resume`` asked for, if this process was started by it."""
+    return os.environ.get(RESUME_ENV) or None
+
+
+__all__ = ["RESUME_ENV", "Durable", "Journal", "active", "resume_from_env", "start", "stop"]

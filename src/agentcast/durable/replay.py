@@ -1,0 +1,357 @@
+"""Record and replay: what a durable run does around every agent call, model call and tool
+call.
+
+A call's id is stable across runs of the same program: the agent's name and its per-agent
+call counter. Before a reply runs, the journal is asked for that id:
+
+- **recorded** (and the input's fingerprint matches): the reply does not run. The agent's
+  state change recorded with it (memory messages added, or the whole memory when it changed
+  otherwise, and ``state_dict`` extras) is applied, and the recorded result is returned.
+  No model call, no tool call, no cost.
+- **not recorded**: the reply runs live. Model and tool calls inside it are journaled by
+  their position within the call, so a call that was in flight at a crash re-runs with its
+  finished model and tool calls answered from the record: model calls and read-only or
+  idempotent tools are retried, a tool with side effects that started but has no result
+  stops the run (``InFlightToolError``) instead of being run twice.
+- **recorded with another input**: ``DivergenceError`` naming both versions.
+
+Messages that enter from outside (a script's call of an agent, a hub's announcement or
+broadcast) get a global position too; the resumed program must send the same ones in the
+same order, so a program that calls another agent, or with another input, stops at the first
+difference instead of mixing the record with live work.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import importlib
+import logging
+import random as _random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentcast.durable.journal import CallRecord, Journal, digest
+from agentcast.exceptions import DivergenceError, InFlightToolError
+from agentcast.message import Msg
+
+log = logging.getLogger("agentcast.durable")
+
+
+@dataclass(slots=True)
+class CallScope:
+    """The agent call whose reply is running: its id and the positions of its sub-calls."""
+
+    agent: str
+    seq: int
+    counters: dict[str, int] = field(default_factory=dict)
+    rng: _random.Random | None = None
+    nested: bool = False  # the reply called, told or broadcast to other agents
+
+    def next(self, kind: str) -> int:
+        k = self.counters.get(kind, 0) + 1
+        self.counters[kind] = k
+        return k
+
+
+_scope: contextvars.ContextVar[CallScope | None] = contextvars.ContextVar(
+    "agentcast_durable_call", default=None)
+
+
+def current_scope() -> CallScope | None:
+    """The durable call running in this task or thread, if any."""
+    return _scope.get()
+
+
+# --- wire forms --------------------------------------------------------------------------
+def msg_fingerprint(x: Any) -> Any:
+    """What divergence is judged on: the parts of a message a program means (no id/time)."""
+    if x is None:
+        return None
+    if isinstance(x, Msg):
+        return [x.name, x.role, x.content, x.url, x.metadata or None]
+    if isinstance(x, (list, tuple)):
+        return [msg_fingerprint(v) for v in x]
+    return ["raw", x]
+
+
+def encode_result(value: Any) -> Any:
+    if value is None:
+        return {"t": "none"}
+    if isinstance(value, Msg):
+        return {"t": "msg", "v": value.to_dict()}
+    if isinstance(value, list) and all(isinstance(v, Msg) for v in value):
+        return {"t": "list", "v": [v.to_dict() for v in value]}
+    return {"t": "raw", "v": value}
+
+
+def decode_result(data: Any) -> Any:
+    t = data["t"]
+    if t == "none":
+        return None
+    if t == "msg":
+        return Msg.from_dict(data["v"])
+    if t == "list":
+        return [Msg.from_dict(v) for v in data["v"]]
+    return data["v"]
+
+
+def _state_extra(actor: Any) -> dict[str, Any] | None:
+    """``state_dict`` entries besides memory, for agents that define their own state."""
+    from agentcast.agents.base import Agent
+
+    if type(actor).state_dict is Agent.state_dict:
+        return None
+    state = dict(actor.state_dict())
+    state.pop("memory", None)
+    state.pop("calls", None)
+    return state
+
+
+class Durable:
+    """The active durable run: its journal and the replay rules above."""
+
+    def __init__(self, journal: Journal, *, in_flight: str = "stop") -> None:
+        if in_flight not in ("stop", "rerun"):
+            from agentcast.exceptions import ConfigError
+
+            raise ConfigError(f"in_flight must be 'stop' or 'rerun', got {in_flight!r}",
+                              field="in_flight")
+        self.journal = journal
+        self.in_flight = in_flight
+        self.inputs = 0  # position of the next message from outside
+        self.replayed = 0
+        self.live = 0
+        self.rng = _random.Random(journal.seed)
+
+    # --- agent calls ---------------------------------------------------------------------
+    def _before(self, actor: Any, x: Any, seq: int) -> tuple[CallRecord | None, str, Any]:
+        dg = digest(msg_fingerprint(x))
+        rec = self.journal.calls.get((actor.name, seq))
+        if rec is not None and rec.digest != dg:
+            raise DivergenceError(
+                f"call {actor.name}#{seq} was recorded with another input",
+                call=f"{actor.name}#{seq}", recorded=rec.digest, now=dg)
+        mem = getattr(actor, "memory", None)
+        snap = None
+        if (rec is None or rec.state.get("nested")) and mem is not None:
+            n = mem.size()
+            snap = (n, mem.get(recent_n=1)[0] if n else None, getattr(actor, "sys_prompt", None))
+        return rec, dg, snap
+
+    def _replay(self, actor: Any, rec: CallRecord) -> Any:
+        state = rec.state or {}
+        mem = getattr(actor, "memory", None)
+        if mem is not None:
+            if "memory" in state:
+                mem.load(state["memory"])
+            elif "base" in state:
+                if mem.size() != state["base"]:
+                    raise DivergenceError(
+                        f"agent {actor.name!r} holds {mem.size()} messages before call "
+                        f"{actor.name}#{rec.seq}; the record says {state['base']}",
+                        call=f"{actor.name}#{rec.seq}", recorded=str(state["base"]),
+                        now=str(mem.size()))
+                mem.load(state.get("add", []), overwrite=False)
+        if "sys_prompt" in state:
+            actor.sys_prompt = state["sys_prompt"]
+        if state.get("extra"):
+            actor.load_state_dict(state["extra"])
+        self.replayed += 1
+        return decode_result(rec.result)
+
+    def _after(self, actor: Any, seq: int, dg: str, snap: Any, value: Any,
+               nested: bool) -> None:
+        state: dict[str, Any] = {"nested": True} if nested else {}
+        mem = getattr(actor, "memory", None)
+        if mem is not None and snap is not None:
+            n0, last0, prompt0 = snap
+            n1 = mem.size()
+            tail = mem.get(recent_n=n1 - n0 + 1) if n0 else mem.get()
+            if n1 >= n0 and (n0 == 0 or tail[0] is last0):
+                state["base"] = n0
+                state["add"] = [m.to_dict() for m in (tail[1:] if n0 else tail)]
+            else:
+                state["memory"] = mem.export()
+            if getattr(actor, "sys_prompt", None) != prompt0:
+                state["sys_prompt"] = actor.sys_prompt
+        extra = _state_extra(actor)
+        if extra:
+            state["extra"] = extra
+        self.journal.record_call(CallRecord(actor.name, seq, dg, True, encode_result(value),
+                                            state))
+        self.live += 1
+
+    async def run_async(self, actor: Any, x: Any, seq: int,
+                        reply: Callable[[Any], Awaitable[Any]]) -> Any:
+        """Run (or replay) one async reply; the result is journaled before it is returned."""
+        rec, dg, snap = self._before(actor, x, seq)
+        if rec is not None and not rec.state.get("nested"):
+            return self._replay(actor, rec)
+        scope = CallScope(actor.name, seq)
+        token = _scope.set(scope)
+        try:
+            value = await reply(x)
+            if _is_placeholder(value):
+                value = await value
+        finally:
+            _scope.reset(token)
+        self._after(actor, seq, dg, snap, value, scope.nested)
+        return value
+
+    def run_sync(self, actor: Any, x: Any, seq: int, reply: Callable[[Any], Any]) -> Any:
+        """The same for a plain ``def`` reply (runs in a worker thread)."""
+        rec, dg, snap = self._before(actor, x, seq)
+        if rec is not None and not rec.state.get("nested"):
+            return self._replay(actor, rec)
+        scope = CallScope(actor.name, seq)
+        token = _scope.set(scope)
+        try:
+            value = reply(x)
+            if _is_placeholder(value):
+                value = value.result()
+        finally:
+            _scope.reset(token)
+        self._after(actor, seq, dg, snap, value, scope.nested)
+        return value
+
+    # --- messages between agents and from outside -----------------------------------------
+    def send(self, kind: str, target: str, x: Any) -> None:
+        """An agent is called, told or broadcast to. Inside a reply, that makes the reply an
+        orchestrator: on resume it re-runs (its own model and tool calls, and the calls it
+        makes, answered from the record) so that its effects on other agents happen again.
+        From outside any reply, the message entered the run: journal it, or check it."""
+        scope = _scope.get()
+        if scope is not None:
+            scope.nested = True
+            return
+        self.inputs = k = self.inputs + 1
+        fp = [kind, target, msg_fingerprint(_settled(x))]
+        dg = digest(fp)
+        recorded = self.journal.inputs.get(k)
+        if recorded is not None:
+            if recorded[1] != dg:
+                raise DivergenceError(
+                    f"input #{k} from outside differs from the record: now {kind} to "
+                    f"{target!r}; recorded {recorded[0]}",
+                    call=f"input#{k}", recorded=recorded[0], now=f"{kind} {target}")
+            return
+        self.journal.record_input(k, kind, dg, fp)
+
+    # --- model and tool calls inside an agent call ----------------------------------------
+    async def model_call(self, messages: Any, run: Callable[[], Awaitable[Any]]) -> Any:
+        scope = _scope.get()
+        if scope is None:
+            return await run()
+        k = scope.next("model")
+        dg = digest(msg_fingerprint(list(messages)))
+        key = (scope.agent, scope.seq, "model", k)
+        rec = self.journal.subcalls.get(key)
+        if rec is not None and rec.done:
+            if rec.digest != dg:
+                raise DivergenceError(
+                    f"model call {k} of {scope.agent}#{scope.seq} was recorded with another "
+                    "prompt", call=f"{scope.agent}#{scope.seq}/model{k}",
+                    recorded=rec.digest, now=dg)
+            return decode_model_response(rec.result)
+        response = await run()  # not recorded, or in flight at a crash: models are retried
+        self.journal.record_subcall(scope.agent, scope.seq, "model", k, dg, done=True,
+                                    result=encode_model_response(response))
+        return response
+
+    async def tool_call(self, name: str, arguments: Any, *, safe_to_repeat: bool,
+                        run: Callable[[], Awaitable[Any]]) -> Any:
+        from agentcast.tools.response import ToolResponse, ToolStatus
+
+        scope = _scope.get()
+        if scope is None:
+            return await run()
+        k = scope.next("tool")
+        dg = digest([name, arguments])
+        key = (scope.agent, scope.seq, "tool", k)
+        rec = self.journal.subcalls.get(key)
+        if rec is not None:
+            if rec.digest != dg:
+                raise DivergenceError(
+                    f"tool call {k} of {scope.agent}#{scope.seq} was recorded as another call",
+                    call=f"{scope.agent}#{scope.seq}/tool{k}", recorded=rec.digest, now=dg)
+            if rec.done:
+                r = rec.result
+                return ToolResponse(ToolStatus(r["status"]), r["content"], r.get("urls"))
+            if not safe_to_repeat and self.in_flight != "rerun":
+                raise InFlightToolError(name, arguments, f"{scope.agent}#{scope.seq}")
+        if not safe_to_repeat:  # mark it started, so a crash in it is known on resume
+            self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=False)
+        try:
+            response = await run()
+        except Exception as exc:  # it ran and failed: that is its outcome, replayed as such
+            failed = ToolResponse.error(f"tool {name!r} failed: {type(exc).__name__}: {exc}")
+            self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=True,
+                                        result=failed.to_dict())
+            raise
+        self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=True,
+                                    result=response.to_dict())
+        return response
+
+    # --- randomness ----------------------------------------------------------------------
+    def random(self) -> _random.Random:
+        """The stream for the current scope: per agent call (so skipping a replayed call
+        does not shift anyone else's draws), or the run's own outside any call."""
+        scope = _scope.get()
+        if scope is None:
+            return self.rng
+        if scope.rng is None:
+            scope.rng = _random.Random(f"{self.journal.seed}/{scope.agent}#{scope.seq}")
+        return scope.rng
+
+    def close(self) -> None:
+        self.journal.close()
+
+
+def _is_placeholder(value: Any) -> bool:
+    from agentcast.message import Placeholder
+
+    return isinstance(value, Placeholder)
+
+
+def _settled(x: Any) -> Any:
+    """An input's value for fingerprinting; unresolved placeholders count by their call id."""
+    from agentcast.message import Placeholder
+
+    if isinstance(x, Placeholder):
+        return x.seq_id if not x.done() else x.result()
+    if isinstance(x, (list, tuple)):
+        return [_settled(v) for v in x]
+    return x
+
+
+# --- model responses -----------------------------------------------------------------------
+def encode_model_response(r: Any) -> dict[str, Any]:
+    parsed = r.parsed
+    if hasattr(parsed, "model_dump"):
+        cls = type(parsed)
+        parsed = {"$pydantic": f"{cls.__module__}:{cls.__qualname__}",
+                  "data": parsed.model_dump(mode="json")}
+    return {"text": r.text, "model": r.model, "parsed": parsed,
+            "tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments}
+                           for c in r.tool_calls],
+            "usage": [r.usage.prompt_tokens, r.usage.completion_tokens]}
+
+
+def decode_model_response(d: dict[str, Any]) -> Any:
+    from agentcast.models.base import ModelResponse, ToolCall, Usage
+
+    parsed = d.get("parsed")
+    if isinstance(parsed, dict) and "$pydantic" in parsed:
+        module, _, qual = parsed["$pydantic"].partition(":")
+        obj: Any = importlib.import_module(module)
+        for part in qual.split("."):
+            obj = getattr(obj, part)
+        parsed = obj.model_validate(parsed["data"])
+    # Replayed: usage is reported as it was, but nothing is billed again (no model_call event).
+    return ModelResponse(text=d["text"], model=d.get("model", ""), parsed=parsed,
+                         tool_calls=[ToolCall(**c) for c in d.get("tool_calls", [])],
+                         usage=Usage(*d.get("usage", (0, 0))))
+
+
+__all__ = ["CallScope", "Durable", "current_scope"]
