@@ -40,11 +40,22 @@ def start(run: Any, *, resume: bool, seed: int | None = None, in_flight: str = "
     return durable
 
 
-def stop() -> None:
-    """Stop journaling (the run ended, or a new one starts)."""
-    durable, hooks.durable = hooks.durable, None
-    if durable is not None:
-        durable.close()
+def stop(drain_timeout: float = 30.0) -> None:
+    """Stop journaling (the run ended, or a new one starts). Calls already sent are finished
+    first (bounded by ``drain_timeout``), so none of them runs later against another record."""
+    durable = hooks.durable
+    if durable is None:
+        return
+    import asyncio
+
+    from agentcast.runtime.actor import wait_all
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a plain thread: finish this run's calls under its own journal
+        wait_all(drain_timeout)
+    hooks.durable = None
+    durable.close()
 
 
 def active() -> Durable | None:

@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentcast import hooks
-from agentcast.exceptions import ModelFacingError, ToolInputError
+from agentcast.exceptions import (
+    DivergenceError,
+    InFlightToolError,
+    ModelFacingError,
+    ToolInputError,
+)
 from agentcast.models.base import ToolCall
 from agentcast.tools.response import ToolResponse, ToolStatus
 from agentcast.tools.schema import FunctionSpec, function_spec
@@ -256,6 +261,8 @@ class Toolkit:
                 response = await durable.tool_call(
                     tool.name, arguments, safe_to_repeat=tool.read_only or tool.idempotent,
                     run=lambda: self._run_response(tool, arguments))
+        except (DivergenceError, InFlightToolError):
+            raise  # the durable run must stop here, not tell the model
         except ModelFacingError as exc:
             error = exc
             response = ToolResponse.error(str(exc))

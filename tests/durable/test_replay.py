@@ -1,0 +1,205 @@
+"""Record and replay in one process: a run is recorded, then the same program runs again
+with fresh agents against the record (as a resumed process would)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import agentcast as ac
+from agentcast import hooks
+from agentcast.durable import stop
+from agentcast.exceptions import ConfigError, DivergenceError, InFlightToolError
+from agentcast.observe.run import end_run
+from agentcast.testing import FunctionModel
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    yield
+    stop()
+    end_run()
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def model(self, name: str) -> FunctionModel:
+        def fn(msgs):
+            self.n += 1
+            return f"{name}:{len(msgs)}:{msgs[-1].content if msgs else ''}"
+        return FunctionModel(fn)
+
+
+class Moderator(ac.Agent):
+    """An orchestrator: its reply calls other agents (AgentScope's werewolf moderator)."""
+
+    def __init__(self, name, players):
+        super().__init__(name)
+        self.players = players
+
+    async def reply(self, x):
+        said = [await p(x) for p in self.players]
+        picked = ac.random.choice([m.content for m in said])
+        return ac.Msg(self.name, f"picked {picked}")
+
+
+def program(calls: Calls, *, start: str = "go"):
+    a = ac.DialogAgent("A", model=calls.model("A"))
+    b = ac.DialogAgent("B", model=calls.model("B"))
+    mod = Moderator("M", [a, b])
+    with ac.msghub([a, b], announcement=ac.Msg("host", "hello", role="user")):
+        a()
+        b()
+    x = ac.sequential_pipeline([a, b], ac.Msg("user", start, role="user"))
+    y = mod(x)
+    draws = [ac.random.randint(0, 10**6) for _ in range(3)]
+    return {"A": [m.content for m in a.memory.get()], "B": [m.content for m in b.memory.get()],
+            "y": y.content, "draws": draws}
+
+
+def test_resume_replays_everything_without_model_calls(tmp_path: Path):
+    first = Calls()
+    ac.init(run_dir=tmp_path, durable=True, logger_level="WARNING")
+    run_id = ac.observe.current_run().id if hasattr(ac, "observe") else None
+    from agentcast.observe.run import current_run
+
+    run_id = current_run().id
+    ref = program(first)
+    assert first.n == 6
+    second = Calls()
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="WARNING")
+    again = program(second)
+    assert second.n == 0  # every model call answered from the record
+    assert again == ref  # memories (orchestrated members included), results, random draws
+
+
+def test_async_program_resumes(tmp_path: Path):
+    async def main(calls: Calls):
+        a = ac.DialogAgent("A", model=calls.model("A"))
+        b = ac.DialogAgent("B", model=calls.model("B"))
+        r = await asyncio.gather(a(ac.Msg("user", "1", role="user")),
+                                 b(ac.Msg("user", "2", role="user")))
+        c = await a(r[1])
+        return [m.content for m in r] + [c.content, len(a.memory.get())]
+
+    from agentcast.observe.run import current_run
+
+    first = Calls()
+    ac.init(run_dir=tmp_path, durable=True, logger_level="WARNING")
+    run_id = current_run().id
+    ref = asyncio.run(main(first))
+    second = Calls()
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="WARNING")
+    assert asyncio.run(main(second)) == ref
+    assert (first.n, second.n) == (3, 0)
+
+
+def test_another_input_is_a_divergence_naming_both(tmp_path: Path):
+    from agentcast.observe.run import current_run
+
+    ac.init(run_dir=tmp_path, durable=True, logger_level="WARNING")
+    run_id = current_run().id
+    program(Calls())
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="WARNING")
+    with pytest.raises(DivergenceError) as info:
+        program(Calls(), start="another start")
+    assert info.value.call.startswith("input#")
+    assert "call" in info.value.recorded
+
+
+def test_calling_another_agent_is_a_divergence(tmp_path: Path):
+    from agentcast.observe.run import current_run
+
+    ac.init(run_dir=tmp_path, durable=True, logger_level="WARNING")
+    run_id = current_run().id
+    a = ac.DialogAgent("A", model=Calls().model("A"))
+    a(ac.Msg("user", "hi", role="user")).content
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="WARNING")
+    b = ac.DialogAgent("B", model=Calls().model("B"))
+    with pytest.raises(DivergenceError) as info:
+        b(ac.Msg("user", "hi", role="user"))
+    assert info.value.call == "input#1"
+    assert "'B'" in str(info.value)
+
+
+def test_side_effecting_tool_in_flight_stops_then_reruns_when_asked(tmp_path: Path):
+    from agentcast.models.base import ToolCall
+    from agentcast.observe.run import current_run
+
+    sent: list[str] = []
+
+    def send_email(to: str) -> str:
+        """Send an email."""
+        sent.append(to)
+        return "sent"
+
+    async def crash_inside(to: str) -> str:
+        raise KeyboardInterrupt  # stands for the process dying inside the tool
+
+    tools = ac.Toolkit()
+    tools.add_tool(crash_inside, name="send_email")
+
+    class Mailer(ac.Agent):
+        async def reply(self, x):
+            r = await self.toolkit.call(ToolCall("1", "send_email", {"to": "bob"}), agent=self.name)
+            return ac.Msg(self.name, r.text())
+
+    ac.init(run_dir=tmp_path, durable=True, logger_level="WARNING")
+    run_id = current_run().id
+    m = Mailer("mailer")
+    m.toolkit = tools
+    with pytest.raises(BaseException):
+        m(ac.Msg("user", "mail bob", role="user")).content
+    # resume: the tool had started and has no result, and it is not idempotent
+    tools2 = ac.Toolkit()
+    tools2.add_tool(send_email)
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="WARNING")
+    m2 = Mailer("mailer")
+    m2.toolkit = tools2
+    with pytest.raises(ac.AgentCallError) as info:
+        m2(ac.Msg("user", "mail bob", role="user")).content
+    assert isinstance(info.value.original, InFlightToolError)
+    assert info.value.original.tool == "send_email" and sent == []
+    ac.init(run_dir=tmp_path, resume=run_id, in_flight="rerun", logger_level="WARNING")
+    m3 = Mailer("mailer")
+    m3.toolkit = tools2
+    assert m3(ac.Msg("user", "mail bob", role="user")).content == "sent"
+    assert sent == ["bob"]
+
+
+def test_resume_of_unknown_run_names_the_field(tmp_path: Path):
+    with pytest.raises(ConfigError) as info:
+        ac.init(run_dir=tmp_path, resume="nope", logger_level="WARNING")
+    assert info.value.field == "resume"
+    assert hooks.durable is None
+
+
+def test_durable_needs_a_run_dir():
+    with pytest.raises(ConfigError) as info:
+        ac.init(run_dir=None, durable=True)
+    assert info.value.field == "run_dir"
+
+
+def test_record_is_small(tmp_path: Path):
+    """BENCH W9: at most 1 KB of store per recorded call, message content excluded."""
+    from agentcast.observe.run import current_run
+
+    ac.init(run_dir=tmp_path, durable=True, logger_level="WARNING")
+    rid = current_run().id
+    a = ac.DialogAgent("A", model=FunctionModel(lambda m: "ok"))
+    for i in range(50):
+        a(ac.Msg("user", str(i), role="user"))
+    ac.wait_all()
+    db = tmp_path / rid / "store.db"
+    with sqlite3.connect(db) as c:
+        rows = c.execute("SELECT agent, seq, digest, ok, result, state, ts FROM durable_calls"
+                         ).fetchall()
+    assert len(rows) == 50
+    for row in rows:
+        overhead = sum(len(str(v)) for v in row)
+        assert overhead < 1024
