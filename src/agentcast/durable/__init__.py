@@ -20,21 +20,24 @@ from agentcast.durable.replay import Durable
 RESUME_ENV = "AGENTCAST_RESUME"
 
 
-def start(run: Any, *, resume: bool, seed: int | None = None, in_flight: str = "stop") -> Durable:
+def start(run: Any, *, resume: bool, seed: int | None = None, in_flight: str = "stop",
+          fsync: bool = False) -> Durable:
     """Open the journal of ``run`` (whose store holds it) and route calls through it."""
     from agentcast.exceptions import ConfigError
+    from agentcast.observe.store import DB_NAME
 
     if run is None or run.dir is None:
         raise ConfigError("durable runs need a run directory: pass run_dir= (not None) to "
                           "ac.init", field="run_dir")
-    from agentcast.observe.store import DB_NAME
-
-    path = Path(run.dir) / DB_NAME
-    if resume and not Journal.exists(path, run.id):
-        raise ConfigError(f"there is no durable record of run {run.id!r} in {path}: "
+    directory = Path(run.dir)
+    if resume and not Journal.exists(directory):
+        raise ConfigError(f"there is no durable record of run {run.id!r} in {directory}: "
                           "check the run id and run_dir", field="resume")
     stop()
-    durable = Durable(Journal(path, run.id, seed=seed), in_flight=in_flight)
+    journal = Journal(directory, run.id, seed=seed, fsync=fsync)
+    if resume:
+        journal.mirror(directory / DB_NAME)
+    durable = Durable(journal, in_flight=in_flight)
     hooks.durable = durable
     run.on_close(stop)
     return durable
@@ -56,6 +59,16 @@ def stop(drain_timeout: float = 30.0) -> None:
         wait_all(drain_timeout)
     hooks.durable = None
     durable.close()
+    from agentcast.observe.store import DB_NAME
+
+    journal = durable.journal
+    try:
+        journal.mirror(journal.dir / DB_NAME)
+    except Exception as exc:  # the journal itself is complete; only the copy failed
+        import logging
+
+        logging.getLogger("agentcast.durable").warning(
+            "could not copy the journal into the run store: %s", exc)
 
 
 def active() -> Durable | None:

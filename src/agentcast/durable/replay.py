@@ -119,7 +119,8 @@ class Durable:
                               field="in_flight")
         self.journal = journal
         self.in_flight = in_flight
-        self.inputs = 0  # position of the next message from outside
+        self.inputs = 0  # position of the last message from outside
+        self._positions: dict[tuple[str, int], int] = {}  # outside calls not finished yet
         self.replayed = 0
         self.live = 0
         self.rng = _random.Random(journal.seed)
@@ -129,6 +130,7 @@ class Durable:
         dg = digest(msg_fingerprint(x))
         rec = self.journal.calls.get((actor.name, seq))
         if rec is not None and rec.digest != dg:
+            self._positions.pop((actor.name, seq), None)
             raise DivergenceError(
                 f"call {actor.name}#{seq} was recorded with another input",
                 call=f"{actor.name}#{seq}", recorded=rec.digest, now=dg)
@@ -140,7 +142,9 @@ class Durable:
         return rec, dg, snap
 
     def _replay(self, actor: Any, rec: CallRecord) -> Any:
-        state = rec.state or {}
+        state = rec.state
+        if self._positions:
+            self._positions.pop((actor.name, rec.seq), None)
         mem = getattr(actor, "memory", None)
         if mem is not None:
             if "memory" in state:
@@ -178,7 +182,8 @@ class Durable:
         extra = _state_extra(actor)
         if extra:
             state["extra"] = extra
-        self.journal.record_call(CallRecord(actor.name, seq, dg, True, encode_result(value),
+        pos = self._positions.pop((actor.name, seq), 0) if self._positions else 0
+        self.journal.record_call(CallRecord(actor.name, seq, dg, pos, encode_result(value),
                                             state))
         self.live += 1
 
@@ -216,27 +221,35 @@ class Durable:
         return value
 
     # --- messages between agents and from outside -----------------------------------------
-    def send(self, kind: str, target: str, x: Any) -> None:
-        """An agent is called, told or broadcast to. Inside a reply, that makes the reply an
-        orchestrator: on resume it re-runs (its own model and tool calls, and the calls it
-        makes, answered from the record) so that its effects on other agents happen again.
-        From outside any reply, the message entered the run: journal it, or check it."""
+    def send(self, kind: str, target: str, x: Any, seq: int = 0) -> None:
+        """An agent is called (``seq`` is the new call's number), told or broadcast to.
+
+        Inside a reply, that makes the reply an orchestrator: on resume it re-runs (its own
+        model and tool calls, and the calls it makes, answered from the record) so that its
+        effects on other agents happen again. From outside any reply, the message entered the
+        run: it gets the next position, which the resumed program must fill the same way.
+        """
         scope = _scope.get()
         if scope is not None:
             scope.nested = True
             return
         self.inputs = k = self.inputs + 1
-        fp = [kind, target, msg_fingerprint(_settled(x))]
+        if kind == "call":  # its input is judged when it runs; here, who is called
+            what = f"call {target}#{seq}"
+            fp: Any = ["call", target, seq]
+        else:
+            what = f"{kind} to {target}"
+            fp = [kind, target, msg_fingerprint(_settled(x))]
         dg = digest(fp)
         recorded = self.journal.inputs.get(k)
-        if recorded is not None:
-            if recorded[1] != dg:
-                raise DivergenceError(
-                    f"input #{k} from outside differs from the record: now {kind} to "
-                    f"{target!r}; recorded {recorded[0]}",
-                    call=f"input#{k}", recorded=recorded[0], now=f"{kind} {target}")
-            return
-        self.journal.record_input(k, kind, dg, fp)
+        if recorded is not None and recorded[1] != dg:
+            raise DivergenceError(
+                f"message #{k} from outside differs from the record",
+                call=f"input#{k}", recorded=recorded[0], now=what)
+        if kind == "call":
+            self._positions[(target, seq)] = k  # written with the call's record
+        elif recorded is None:
+            self.journal.record_input(k, what, dg, fp)
 
     # --- model and tool calls inside an agent call ----------------------------------------
     async def model_call(self, messages: Any, run: Callable[[], Awaitable[Any]]) -> Any:

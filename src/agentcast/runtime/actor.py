@@ -195,7 +195,7 @@ class Actor:
         self._calls = n = self._calls + 1
         ph = Placeholder(self.name, n)
         if hooks.durable is not None:
-            hooks.durable.send("call", self.name, x)
+            hooks.durable.send("call", self.name, x, n)
         if _get_running_loop() is not _runtime._loop or _runtime._inbox or self._hubs:
             _runtime.submit(self._enqueue_call, x, ph)
         elif self._mailbox is not None:  # on the loop's thread, busy: just queue it
