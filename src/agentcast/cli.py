@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "server": ("agentcast.runtime.server_cli", "join a Ray cluster and host agents here"),
     "serve": ("agentcast.a2a", "serve an agent over A2A: `serve app.py:agent --port 8000`"),
     "studio": ("agentcast.studio.cli", "web UI over recorded and running runs (extra: studio)"),
+    "approvals": ("agentcast.durable.approvals_cli", "list, approve or deny tool calls that "
+                  "wait for a person"),
     "resume": ("agentcast.durable.cli", "re-run a script against a durable run's record: "
                "`resume RUN_ID script.py [args]`"),
 }

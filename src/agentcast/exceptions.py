@@ -8,7 +8,8 @@ Three branches, because three different people must act on them::
     │   │   └── UnknownModelTypeError     lists the known model types
     │   ├── InvalidMessageError       (ValueError) a malformed Msg / wire dict; names the field
     │   ├── MissingExtraError         (ImportError) names the extra to install
-    │   └── PlaceholderReadError      (RuntimeError) reading an unresolved placeholder on the loop
+    │   ├── PlaceholderReadError      (RuntimeError) reading an unresolved placeholder on the loop
+    │   └── ApprovalError             an approval that cannot be given (expired, unknown)
     ├── RunError                  run failures: something broke while the workflow ran
     │   ├── AgentCallError            a reply raised; the original is kept as __cause__
     │   ├── ModelError                a model call failed for good
@@ -23,7 +24,8 @@ Three branches, because three different people must act on them::
     │   │   └── DistributedTimeoutError   (TimeoutError) a remote call outlived its timeout
     │   ├── TerminationError          a loop hit its cap where that is an error
     │   ├── DivergenceError           a resumed run asked for a call unlike its record
-    │   └── InFlightToolError         a side-effecting tool was running at the crash
+    │   ├── InFlightToolError         a side-effecting tool was running at the crash
+    │   └── ApprovalPending           a tool waits for a person's approval: the run pauses
     └── ModelFacingError          errors the *model* should read and correct
         ├── ToolInputError            bad tool name or arguments
         ├── ToolExecutionError        the tool ran and failed
@@ -77,6 +79,10 @@ class MissingExtraError(UsageError, ImportError):
 
 class PlaceholderReadError(UsageError, RuntimeError):
     """An unresolved placeholder was read where blocking would stall the event loop."""
+
+
+class ApprovalError(UsageError):
+    """An approval cannot be given: the request expired, or there is no such request."""
 
 
 # --- run failures ---------------------------------------------------------------------
@@ -199,6 +205,25 @@ class InFlightToolError(RunError):
         self.tool = tool
         self.arguments = arguments
         self.call = call
+
+
+class ApprovalPending(RunError):
+    """A tool marked ``requires_approval`` waits for a decision; the run stops here.
+
+    The request is in the run store: approve it (``agentcast approvals approve ID``,
+    ``agentcast.durable.approve(ID)`` or the studio), then resume the run.
+    """
+
+    def __init__(self, request_id: str, tool: str, arguments: object, run_id: str) -> None:
+        super().__init__(
+            f"tool {tool!r} with arguments {arguments!r} waits for approval (request "
+            f"{request_id}). Approve or deny it with `agentcast approvals approve "
+            f"{request_id}` (or `deny`), then resume with `agentcast resume {run_id} "
+            "<script>`")
+        self.request_id = request_id
+        self.tool = tool
+        self.arguments = arguments
+        self.run_id = run_id
 
 
 # --- errors for the model -------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agentcast import hooks
+from agentcast.durable.approvals import approve, deny, list_requests
 from agentcast.durable.journal import Journal
 from agentcast.durable.replay import Durable
 
@@ -82,4 +83,5 @@ def resume_from_env() -> str | None:
     return os.environ.get(RESUME_ENV) or None
 
 
-__all__ = ["RESUME_ENV", "Durable", "Journal", "active", "resume_from_env", "start", "stop"]
+__all__ = ["RESUME_ENV", "Durable", "Journal", "active", "approve", "deny", "list_requests",
+           "resume_from_env", "start", "stop"]

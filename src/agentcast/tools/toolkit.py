@@ -18,6 +18,7 @@ from typing import Any
 
 from agentcast import hooks
 from agentcast.exceptions import (
+    ApprovalPending,
     DivergenceError,
     InFlightToolError,
     ModelFacingError,
@@ -45,6 +46,11 @@ class Tool:
     # For durable runs: may the call run again after a crash in the middle of it?
     read_only: bool = False  # it changes nothing
     idempotent: bool = False  # running it twice does what running it once does
+    # A person approves each exact call first (durable/approvals.py): ttl of a request, and
+    # how long a call waits in-process for the decision before the run pauses.
+    requires_approval: bool = False
+    approval_ttl: float | None = None
+    approval_wait: float = 0.0
 
     @property
     def description(self) -> str:
@@ -102,15 +108,23 @@ class Toolkit:
         timeout: float | None = None,
         read_only: bool = False,
         idempotent: bool = False,
+        requires_approval: bool = False,
+        approval_ttl: float | None = None,
+        approval_wait: float = 0.0,
     ) -> Tool:
         """Register ``func`` with options: a name, a description, a group, a timeout; and
         for durable runs whether it is ``read_only`` or ``idempotent`` (either makes it safe
-        to run again when a crash interrupted it; otherwise a resumed run stops and asks)."""
+        to run again when a crash interrupted it; otherwise a resumed run stops and asks).
+        ``requires_approval``: each exact call waits for a person (``approval_wait`` seconds
+        in-process, then the run pauses with ``ApprovalPending``); a request expires after
+        ``approval_ttl`` seconds."""
         preset = dict(preset or {})
         spec = function_spec(func, preset, name=name, description=description)
         bound = functools.partial(func, **preset) if preset else func
         tool = Tool(spec.name, bound, spec.schema, group, preset, spec, timeout,
-                    read_only=read_only, idempotent=idempotent)
+                    read_only=read_only, idempotent=idempotent,
+                    requires_approval=requires_approval, approval_ttl=approval_ttl,
+                    approval_wait=approval_wait)
         return self._register(tool)
 
     def add_schema_tool(
@@ -254,14 +268,15 @@ class Toolkit:
                     + (", ".join(self.names()) or "none")
                 )
             arguments = tool.validate(call.arguments)
-            durable = hooks.durable
-            if durable is None:
-                response = _as_response(await self._run(tool, arguments))
-            else:  # journaled: a finished call is answered from the record
-                response = await durable.tool_call(
-                    tool.name, arguments, safe_to_repeat=tool.read_only or tool.idempotent,
-                    run=lambda: self._run_response(tool, arguments))
-        except (DivergenceError, InFlightToolError):
+            if tool.requires_approval:
+                from agentcast.durable.approvals import gated
+
+                response = await gated(
+                    tool.name, arguments, agent=agent, ttl=tool.approval_ttl,
+                    wait=tool.approval_wait, run=lambda: self._execute(tool, arguments))
+            else:
+                response = await self._execute(tool, arguments)
+        except (DivergenceError, InFlightToolError, ApprovalPending):
             raise  # the durable run must stop here, not tell the model
         except ModelFacingError as exc:
             error = exc
@@ -289,6 +304,16 @@ class Toolkit:
     ) -> list[ToolResponse]:
         """Run several calls at once (the model asked for them in one turn); order kept."""
         return list(await asyncio.gather(*(self.call(c, agent=agent) for c in calls)))
+
+    async def _execute(self, tool: Tool, arguments: dict[str, Any]) -> ToolResponse:
+        durable = hooks.durable
+        if durable is None:
+            return _as_response(await self._run(tool, arguments))
+        # journaled: a finished call is answered from the record
+        response: ToolResponse = await durable.tool_call(
+            tool.name, arguments, safe_to_repeat=tool.read_only or tool.idempotent,
+            run=lambda: self._run_response(tool, arguments))
+        return response
 
     async def _run_response(self, tool: Tool, arguments: dict[str, Any]) -> ToolResponse:
         return _as_response(await self._run(tool, arguments))
