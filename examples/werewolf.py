@@ -11,6 +11,8 @@ the game runs with no network and no key and always ends. With a model, real LLM
 
     python examples/werewolf.py                       # offline, seed 0
     python examples/werewolf.py --seed 7 --show-thoughts
+    python examples/werewolf.py --durable             # recorded; kill it any time, then
+    python examples/werewolf.py --resume RUN_ID       # goes on where it stopped
     python examples/werewolf.py --model openai:gpt-4o-mini
     python examples/werewolf.py --model-config models.json --model my-config
     AGENTCAST_MODEL=my-config AGENTCAST_MODEL_CONFIG=models.json python examples/werewolf.py
@@ -247,8 +249,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="a JSON/YAML file of model configs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--show-thoughts", action="store_true")
+    parser.add_argument("--durable", action="store_true",
+                        help="record the game so that a crashed game can be resumed")
+    parser.add_argument("--resume", metavar="RUN_ID",
+                        help="resume a durable game (same --seed and models) where it stopped")
+    parser.add_argument("--run-dir", default="runs", help="where durable games are recorded")
     args = parser.parse_args(argv)
-    if args.model_config:
+    if args.durable or args.resume:
+        ac.init(model_configs=args.model_config, run_dir=args.run_dir, durable=True,
+                resume=args.resume, logger_level="ERROR")
+        from agentcast.observe import current_run
+
+        run = current_run()
+        assert run is not None
+        print(f"💾 durable game {run.id} (if it stops, resume it: --resume {run.id})")
+    elif args.model_config:
         ac.init(model_configs=args.model_config, run_dir=None, logger_level="WARNING")
     game = Game(args.model, args.seed, args.show_thoughts)
     winner = game.play()

@@ -104,9 +104,15 @@ class RulePlayer:
     """The decision rules; ``__call__(messages)`` is the FunctionModel function."""
 
     def __init__(self, seed: int) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
 
     def __call__(self, messages: list[Msg]) -> str:
+        # Each answer draws from the seed and the prompt alone, as a model sampling with a
+        # fixed seed would: the same prompt gets the same answer whatever came before, so a
+        # resumed durable game goes on exactly as the uninterrupted one.
+        last = messages[-1].content if messages else ""
+        self.rng = random.Random(f"{self.seed}/{len(messages)}/{last}")
         k = Knowledge(messages)
         handler = getattr(self, k.kind, self.day_discussion)
         return json.dumps(handler(k))

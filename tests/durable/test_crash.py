@@ -79,3 +79,68 @@ def test_killed_and_resumed_equals_uninterrupted(tmp_path: Path, reference, wher
     assert counts.get("tool", 0) == ref_counts["tool"]
     _assert_no_gap(tmp_path / "runs" / run_id / "store.db")
     assert _records(tmp_path / "runs" / run_id / "store.db") == n_records
+
+
+# --- the werewolf example: killed mid-game, resumed with --resume ----------------------------
+WEREWOLF = HERE.parents[1] / "examples" / "werewolf.py"
+KILLER = """
+import os, runpy, signal, sys
+from agentcast.durable.journal import Journal
+n = int(os.environ.get("KILL_RECORD", "0"))
+if n:
+    original, stored = Journal.record_call, [0]
+    def record_then_die(self, rec):
+        original(self, rec)
+        stored[0] += 1
+        if stored[0] == n:
+            os.kill(os.getpid(), signal.SIGKILL)
+    Journal.record_call = record_then_die
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+sys.path.insert(0, os.path.dirname(sys.argv[0]))
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def play(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    e = {**os.environ, "PYTHONPATH": str(SRC), "AGENTCAST_QUIET": "1", **env}
+    return subprocess.run([sys.executable, "-c", KILLER, str(WEREWOLF), "--seed", "3",
+                           "--run-dir", str(tmp / "runs"), *args], env=e, capture_output=True,
+                          text=True, timeout=120)
+
+
+def game_text(out: str) -> list[str]:
+    return [line for line in out.splitlines() if not line.startswith("💾")]
+
+
+def _model_calls_done_once(run_dir: Path) -> None:
+    seen: set[tuple] = set()
+    data = (run_dir / "journal.log").read_bytes().split(b"\x00", 1)[0]
+    for line in data.splitlines():
+        rec = json.loads(line)
+        if rec[0] == "s" and rec[6]:
+            key = tuple(rec[1:5])
+            assert key not in seen, f"model/tool call {key} was made twice"
+            seen.add(key)
+
+
+@pytest.fixture(scope="module")
+def werewolf_reference(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    tmp = tmp_path_factory.mktemp("ww")
+    p = play(tmp, "--durable")
+    assert p.returncode == 0, p.stderr[-2000:]
+    return game_text(p.stdout)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [1, 3, 7, 12, 18, 25, 33, 41])
+def test_werewolf_killed_mid_game_resumes_to_the_same_end(tmp_path: Path, werewolf_reference, n):
+    p = play(tmp_path, "--durable", KILL_RECORD=str(n))
+    if p.returncode == 0:
+        assert game_text(p.stdout) == werewolf_reference
+        return
+    assert p.returncode == -9
+    (run_id,) = os.listdir(tmp_path / "runs")
+    resumed = play(tmp_path, "--resume", run_id)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert game_text(resumed.stdout) == werewolf_reference
+    _model_calls_done_once(tmp_path / "runs" / run_id)
