@@ -8,6 +8,7 @@ Three branches, because three different people must act on them::
     │   │   └── UnknownModelTypeError     lists the known model types
     │   ├── InvalidMessageError       (ValueError) a malformed Msg / wire dict; names the field
     │   ├── MissingExtraError         (ImportError) names the extra to install
+    │   ├── InsecureServerError       a server would listen beyond loopback without auth
     │   └── PlaceholderReadError      (RuntimeError) reading an unresolved placeholder on the loop
     ├── RunError                  run failures: something broke while the workflow ran
     │   ├── AgentCallError            a reply raised; the original is kept as __cause__
@@ -71,6 +72,11 @@ class MissingExtraError(UsageError, ImportError):
         )
         self.extra = extra
         self.package = package
+
+
+class InsecureServerError(UsageError):
+    """A server was asked to run in a way that would admit strangers (no token beyond
+    loopback, Ray token authentication off on a network bind); says what to do instead."""
 
 
 class PlaceholderReadError(UsageError, RuntimeError):
