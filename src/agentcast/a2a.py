@@ -22,7 +22,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from agentcast.agents.base import Agent
-from agentcast.exceptions import DistributedError, InvalidMessageError, MissingExtraError
+from agentcast.exceptions import (
+    ConfigError,
+    DistributedError,
+    InvalidMessageError,
+    MissingExtraError,
+)
 from agentcast.message import Msg
 from agentcast.netguard import NO_TOKEN, Guard, display_host, resolve_token, token_url
 
@@ -309,10 +314,11 @@ class RemoteAgent(Agent):
         """``token``: the server's bearer token (or give ``url`` with ``?token=``)."""
         _require()
         parts = urlsplit(url)
-        in_url = (parse_qs(parts.query).get("token") or [None])[0]
+        in_url = next(iter(parse_qs(parts.query).get("token", [])), None)
         if in_url is not None:  # the ready-to-open address ``serve`` printed
             if token is not None and token != in_url:
-                raise ValueError("RemoteAgent: the url's ?token= and token= differ")
+                raise ConfigError("RemoteAgent: the url's ?token= and token= differ",
+                                  field="token")
             token = in_url
             url = parts._replace(query="").geturl()
         self.url = url if url.endswith("/") else url + "/"
