@@ -26,9 +26,9 @@ from agentcast.runtime.ray_host import ADD, STATE, AgentHostActor, dumps_agent
 from agentcast.runtime.ray_link import LINKS, Link, RemotePlaceholder
 from agentcast.runtime.ray_net import (
     LOOPBACK_IP,
+    binds_loopback_only,
     check_loopback,
     host_of,
-    is_loopback,
     loopback_only,
 )
 from agentcast.runtime.scheduler import get_runtime
@@ -69,7 +69,7 @@ def ensure_ray(address: str | None = None) -> Any:
         common: dict[str, Any] = {"log_to_driver": False, "namespace": "agentcast",
                                   "configure_logging": False}
         if address:
-            if is_loopback(host_of(address)):  # a head on 127.0.0.1 is not on the network
+            if binds_loopback_only(host_of(address)):  # a one-machine head (127.0.0.1)
                 with loopback_only(ray):
                     ray.init(address=address, **common)
             else:

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from agentcast.exceptions import InsecureServerError
-from agentcast.netguard import is_loopback
 
 LOCAL_SWITCH = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 AUTH_MODE = "RAY_AUTH_MODE"
@@ -140,5 +139,5 @@ def check_loopback(ray: Any) -> None:
 
 
 __all__ = ["AUTH_MODE", "LOCAL_SWITCH", "auth_env", "binds_loopback_only", "check_loopback",
-           "ensure_token", "host_of", "is_loopback", "local_env", "loopback_only",
+           "ensure_token", "host_of", "local_env", "loopback_only",
            "token_available"]

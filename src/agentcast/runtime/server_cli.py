@@ -25,7 +25,6 @@ from agentcast.runtime.ray_net import (
     binds_loopback_only,
     ensure_token,
     host_of,
-    is_loopback,
     local_env,
 )
 
@@ -46,13 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def node_ip(args: argparse.Namespace) -> str | None:
-    """The node IP to give Ray: as asked; else 127.0.0.1 for a head or a loopback head's
-    member; else None (Ray picks this machine's address, for joining a network cluster)."""
+    """The node IP to give Ray: as asked; else 127.0.0.1 for a head (this machine only);
+    else None (Ray picks this machine's address, for joining a network cluster)."""
     if args.node_ip_address:
         return str(args.node_ip_address)
-    if args.head or (args.address and is_loopback(host_of(args.address))):
-        return LOOPBACK_IP
-    return None
+    return LOOPBACK_IP if args.head else None
 
 
 def environment(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, str]:
@@ -69,6 +66,11 @@ def command(args: argparse.Namespace) -> list[str]:
     """The ``ray start`` command line this server runs."""
     if not args.head and not args.address:
         raise SystemExit("agentcast server: give --address HEAD:PORT, or --head")
+    if not args.head and binds_loopback_only(host_of(args.address)):
+        raise SystemExit(
+            "agentcast server: a head on 127.0.0.1 is a one-machine cluster and Ray adds no "
+            "nodes to it; start the head with --node-ip-address ADDRESS (it then listens on "
+            "all interfaces, with Ray token authentication) and join that address")
     cmd = [sys.executable, "-m", "ray.scripts.scripts", "start", "--block",
            "--disable-usage-stats"]
     if args.head:
