@@ -108,6 +108,8 @@ def test_to_dist_local_cluster_listens_on_loopback_only(tmp_path):
         names = {s[3] for s in listening(proc.pid)}
         assert {"gcs_server", "raylet"} <= names, names
         assert beyond_loopback(proc.pid) == []
+        token = tmp_path / ".ray" / "auth_token"  # Ray's default token auth, kept private
+        assert token.stat().st_size > 0 and stat.S_IMODE(token.stat().st_mode) == 0o600
         proc.stdin.write("\n")
         proc.stdin.flush()
         proc.wait(60)

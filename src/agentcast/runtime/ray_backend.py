@@ -30,6 +30,7 @@ from agentcast.runtime.ray_net import (
     check_loopback,
     host_of,
     loopback_only,
+    private_token_file,
 )
 from agentcast.runtime.scheduler import get_runtime
 
@@ -86,6 +87,7 @@ def ensure_ray(address: str | None = None) -> Any:
                     **common,
                 )
             check_loopback(ray)
+            private_token_file(os.environ)
     if not _exit_hook[0]:
         # Registered after ray.init so that it runs before Ray's own exit hook: pending
         # remote calls and deliveries finish while Ray is still there.

@@ -89,6 +89,7 @@ def auth_env(node_ip: str, environ: Mapping[str, str], *, head: bool) -> dict[st
 def ensure_token(environ: Mapping[str, str]) -> None:
     """Generate Ray's token file (``ray get-auth-token --generate``) when there is none."""
     if token_available(environ):
+        private_token_file(environ)
         return
     proc = subprocess.run(
         [sys.executable, "-m", "ray.scripts.scripts", "get-auth-token", "--generate"],
@@ -97,9 +98,17 @@ def ensure_token(environ: Mapping[str, str]) -> None:
         raise InsecureServerError(
             "could not create a Ray authentication token (`ray get-auth-token --generate` "
             f"failed: {proc.stderr.strip()[-300:]}); create one or set RAY_AUTH_TOKEN")
-    path = Path(environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    private_token_file(environ)
+
+
+def private_token_file(environ: Mapping[str, str]) -> None:
+    """Make Ray's token file readable by its owner only (Ray writes it mode 0644, and
+    any local user holding the token could run code in the cluster)."""
+    path = Path(environ.get("RAY_AUTH_TOKEN_PATH") or
+                Path(environ.get("HOME") or Path.home()) / ".ray" / "auth_token")
     with contextlib.suppress(OSError):
-        path.chmod(0o600)  # Ray writes it world-readable
+        if path.is_file() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 @contextlib.contextmanager
@@ -139,5 +148,5 @@ def check_loopback(ray: Any) -> None:
 
 
 __all__ = ["AUTH_MODE", "LOCAL_SWITCH", "auth_env", "binds_loopback_only", "check_loopback",
-           "ensure_token", "host_of", "local_env", "loopback_only",
+           "ensure_token", "host_of", "local_env", "loopback_only", "private_token_file",
            "token_available"]
