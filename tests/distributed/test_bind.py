@@ -155,3 +155,26 @@ def test_network_head_refuses_a_client_without_the_token(tmp_path):
         assert outs[2].startswith("CONNECTED 1"), outs[2]
     finally:
         _stop(proc)
+
+
+_IGNORED = """
+import contextlib, sys
+from agentcast.exceptions import InsecureServerError
+from agentcast.runtime import ray_backend
+# A Ray that ignored the single-machine switch: the local node comes up on the network.
+ray_backend.loopback_only = lambda ray: contextlib.nullcontext()
+try:
+    ray_backend.ensure_ray()
+except InsecureServerError as exc:
+    import ray
+    print("REFUSED", ray.is_initialized(), exc)
+else:
+    print("STARTED")
+"""
+
+
+def test_a_local_ray_that_comes_up_on_the_network_is_refused(tmp_path):
+    out = subprocess.run([sys.executable, "-c", _IGNORED], env=_clean_env(tmp_path),
+                         capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    assert out.stdout.startswith("REFUSED False"), out.stdout + out.stderr[-2000:]
+    assert "listens on the network" in out.stdout
