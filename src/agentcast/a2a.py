@@ -269,7 +269,8 @@ def serve(agent: Agent, port: int = 8000, host: str = "127.0.0.1", token: str | 
     and printed once (to stderr) as ``http://HOST:PORT/?token=...``. No token only with
     ``auth="none-loopback-only"``, and only on loopback. ``allowed_hosts`` adds Host names
     the server answers to (e.g. behind a reverse proxy). ``block=False`` serves from a
-    background thread and returns an :class:`A2AServer`.
+    background thread and returns an :class:`A2AServer`. ``announce=False`` prints nothing
+    (read ``token_url`` from the returned server instead).
     """
     _require()
     import uvicorn

@@ -140,12 +140,20 @@ def cookie(headers: dict[str, str], name: str) -> str | None:
     return None
 
 
+def cookie_name(prefix: str, scope: Scope) -> str:
+    """``prefix-<port>``: the cookie name for the server that received ``scope``."""
+    server = scope.get("server")
+    return f"{prefix}-{server[1]}" if server and server[1] is not None else prefix
+
+
 class Guard:
     """ASGI middleware: Host check, Origin check, then the token (Bearer, cookie, ?token=).
 
     ``public_paths`` skip the token (not Host/Origin): the A2A agent card is public by the
     protocol. With ``cookie_name``, a right ``?token=`` sets an HttpOnly SameSite=Strict
-    cookie, so a browser page keeps working after its one tokened visit.
+    cookie, so a browser page keeps working after its one tokened visit. Browsers share
+    cookies across the ports of one host, so the cookie is named per port
+    (``<cookie_name>-<port>``): two servers on one machine do not overwrite each other's.
     """
 
     def __init__(self, app: ASGIApp, *, bound: str, token: str | None,
@@ -174,14 +182,13 @@ class Guard:
             return
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         given = (query.get("token") or [None])[0]
+        name = cookie_name(self.cookie_name, scope) if self.cookie_name else None
         if scope.get("path") not in self.public_paths and not token_matches(
-                self.token, bearer(headers), given,
-                cookie(headers, self.cookie_name) if self.cookie_name else None):
+                self.token, bearer(headers), given, cookie(headers, name) if name else None):
             await self._refuse(scope, send, 401, "missing or wrong access token")
             return
-        if self.cookie_name and self.token is not None and given is not None:
-            value = (f"{self.cookie_name}={given}; Path=/; HttpOnly; SameSite=Strict"
-                     ).encode("latin-1")
+        if name and self.token is not None and given is not None:
+            value = f"{name}={given}; Path=/; HttpOnly; SameSite=Strict".encode("latin-1")
 
             async def send_with_cookie(message: dict[str, Any]) -> None:
                 if message["type"] == "http.response.start":
@@ -220,6 +227,6 @@ def display_host(host: str) -> str:
     return f"[{shown}]" if ":" in shown and not shown.startswith("[") else shown
 
 
-__all__ = ["NO_TOKEN", "Guard", "bearer", "cookie", "display_host", "host_allowed",
+__all__ = ["NO_TOKEN", "Guard", "bearer", "cookie", "cookie_name", "display_host", "host_allowed",
            "host_name", "is_loopback", "new_token", "origin_allowed", "resolve_token",
            "token_matches", "token_url"]

@@ -233,7 +233,8 @@ def test_default_token_url_opens_the_page_and_the_cookie_is_httponly(page, studi
     page.goto(f"{studio.token_url}#run={demo_rid}")
     cards(page, "Painter").first.wait_for(timeout=15_000)
     assert page.evaluate("document.cookie") == ""  # HttpOnly
-    cookie = next(c for c in page.context.cookies() if c["name"] == "agentcast_studio_token")
+    cookie = next(c for c in page.context.cookies()
+                  if c["name"] == f"agentcast_studio_token-{studio.port}")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert cookie["value"] == studio.token
     page.reload()  # the cookie alone keeps the page working
@@ -261,3 +262,17 @@ def test_a_dns_rebinding_page_cannot_reach_the_studio(browser, studio, demo_rid)
         assert ok is not None and ok.status == 200
     finally:
         rebound.close()
+
+
+def test_two_studios_in_one_browser_keep_their_own_cookies(page, demo_runs, demo_rid):
+    """Browsers share cookies across ports: one studio's token must not evict another's."""
+    from agentcast.studio import StudioServer
+
+    with StudioServer(demo_runs) as a, StudioServer(demo_runs) as b:
+        page.goto(f"{a.token_url}#run={demo_rid}")
+        cards(page, "Painter").first.wait_for(timeout=15_000)
+        page.goto(f"{b.token_url}#run={demo_rid}")
+        cards(page, "Painter").first.wait_for(timeout=15_000)
+        again = page.goto(f"{a.url}#run={demo_rid}")  # no token in the address now
+        assert again is not None and again.status == 200
+        cards(page, "Painter").first.wait_for(timeout=15_000)

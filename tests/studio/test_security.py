@@ -98,7 +98,7 @@ def test_the_token_url_sets_an_httponly_strict_cookie(studio):
         first = client.get(f"/?token={studio.token}")
         assert first.status_code == 200
         cookie = first.headers["set-cookie"]
-        assert cookie.startswith(f"agentcast_studio_token={studio.token}")
+        assert cookie.startswith(f"agentcast_studio_token-{studio.port}={studio.token}")
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
         assert client.get("/api/runs").status_code == 200  # the cookie carries it
 
