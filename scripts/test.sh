@@ -6,8 +6,7 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
 
-# --- system packages (Debian) the tests use: a real headless browser, the sandbox, a real
-# PostgreSQL server (tests start their own throw-away cluster from its binaries) ----------
+# --- system packages (Debian) the tests use: a real headless browser, the sandbox -------
 APT_PACKAGES="chromium bubblewrap postgresql"
 missing=""
 for pkg in $APT_PACKAGES; do
