@@ -155,3 +155,23 @@ def test_a_call_without_max_tokens_is_capped_by_what_it_reserved(tmp_path):
         sent = [r.json.get("max_tokens") for r in srv.requests]
         assert sent and all(isinstance(c, int) and 1 <= c <= 1024 for c in sent)
         assert run.monitor.usage()["total"]["total_tokens"] <= limit
+
+
+def test_a_call_refused_by_a_later_guard_gives_its_reservation_back(server, tmp_path):
+    from agentcast import hooks
+
+    limit = boundary()
+    run = start_run(tmp_path, console=False, save_log=False, save_store=False,
+                    budgets=Budget(max_tokens=limit))
+    m = model(server)
+
+    def no(info):
+        raise BudgetExceeded("refused by another guard")
+
+    remove = hooks.add_guard(no)
+    for _ in range(10):
+        with pytest.raises(BudgetExceeded, match="another guard"):
+            asyncio.run(m(PROMPT, max_tokens=MAX_TOKENS))
+    remove()
+    asyncio.run(m(PROMPT, max_tokens=MAX_TOKENS))  # the budget's room is all still there
+    assert len(server.requests) == 1 and run.monitor.usage()["total"]["calls"] == 1

@@ -93,3 +93,17 @@ def test_secret_sources_are_masked_everywhere(server, tmp_path, monkeypatch):
     assert any(b"You sent" in p.read_bytes() for p in files)  # the echo was recorded, masked
     for path in files:  # ... and after it
         assert leaks(path.read_bytes()) == [], path
+
+
+def test_what_counts_as_a_secret_source():
+    from agentcast import secrets
+
+    secrets.register_url("https://api.example/v1?api_key=qk-123456789&page=20")
+    secrets.register_headers({"X-Goog-Api-Key": "goog-987654321", "Content-Type": "application/json",
+                              "Authorization": "Basic " + b64("u", "pw-0123456")})
+    secrets.register_config({"model_name": "bert-base-uncased", "tokenizer": "my-tokenizer-x",
+                             "author": "Ada Lovelace", "client_secret": "cs-5556667"})
+    text = ("qk-123456789 goog-987654321 pw-0123456 cs-5556667 page=20 application/json "
+            "bert-base-uncased my-tokenizer-x Ada Lovelace")
+    assert secrets.mask(text) == ("[REDACTED] [REDACTED] [REDACTED] [REDACTED] page=20 "
+                                  "application/json bert-base-uncased my-tokenizer-x Ada Lovelace")

@@ -368,6 +368,14 @@ class Monitor:
                 cap = min(cap, math.floor(room * MILLION / price.output))
         return max(1, cap)
 
+    def release(self, info: Mapping[str, Any]) -> None:
+        """Give back what ``guard`` reserved for a call that was then not made (another
+        guard refused it)."""
+        rid = info.get("reservation")
+        if rid is not None:
+            with self._lock:
+                self._settle(rid, ())
+
     # -- after the call ------------------------------------------------------------------
     def record(self, data: Mapping[str, Any]) -> Decimal | None:
         """Count one ``model_call`` event and settle its reservation; returns its cost (None
