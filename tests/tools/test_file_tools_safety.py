@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 import tracemalloc
 
 import pytest
@@ -51,9 +52,11 @@ def test_directory_swapped_for_a_link_never_escapes(ws):
                 if not parked.exists():
                     os.rename(d, parked)
                 os.symlink(outside, d)
+                time.sleep(0)  # let the tools run while d is a link
                 os.unlink(d)
                 os.rename(parked, d)
                 swaps[0] += 1
+                time.sleep(0)  # and while it is the directory again
             except OSError:  # a tool created d while it was missing (inside): clear it
                 if d.is_symlink():
                     d.unlink()
@@ -63,16 +66,20 @@ def test_directory_swapped_for_a_link_never_escapes(ws):
     thread = threading.Thread(target=swapper, daemon=True)
     thread.start()
     seen = []
-    try:
-        for i in range(400):
+    deadline = time.monotonic() + 60
+    i = 0
+    try:  # at least 400 rounds, and until the swapper has swapped 200 times (bounded)
+        while (i < 400 or swaps[0] < 200 or ("inside" not in [c for _, c in seen])) \
+                and time.monotonic() < deadline:
             seen.append(_call(files.read_text_file, "d/f.txt", workspace=ws_s))
             _call(files.write_text_file, f"d/w{i}.txt", "x", workspace=ws_s)
             _call(files.create_file, f"d/c{i}.txt", "x", workspace=ws_s)
             _call(files.list_directory, "d", workspace=ws_s)
+            i += 1
     finally:
         stop.set()
         thread.join(5)
-    assert swaps[0] > 50, "the race did not run"
+    assert swaps[0] >= 200, f"the race did not run ({swaps[0]} swaps)"
     assert not any("SECRET" in str(content) for _, content in seen)
     assert any(ok and content == "inside" for ok, content in seen)
     assert sorted(os.listdir(outside)) == ["f.txt"]
