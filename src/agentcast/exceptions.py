@@ -33,7 +33,16 @@ from __future__ import annotations
 
 
 class AgentcastError(Exception):
-    """Root of every agentcast error."""
+    """Root of every agentcast error. Registered secret values (``agentcast.secrets``) are
+    masked in its message, so an error text built from a server's answer that echoes a
+    credential never carries it further."""
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str):
+            from agentcast.secrets import mask
+
+            args = (mask(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 # --- developer mistakes ---------------------------------------------------------------
