@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         from agentcast.studio import StudioServer
 
         server = StudioServer(args.run_dir, port=args.port)
-        print(f"studio: {server.url}#run={run.id}", flush=True)
+        print(f"studio: {server.token_url}#run={run.id}", flush=True)
         server.serve_forever()
     return 0
 

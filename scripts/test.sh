@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
 # --- system packages (Debian) the tests use: a real headless browser, the sandbox -------
-APT_PACKAGES="chromium bubblewrap"
+APT_PACKAGES="chromium bubblewrap postgresql"
 missing=""
 for pkg in $APT_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

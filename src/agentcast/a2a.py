@@ -15,14 +15,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import threading
 import uuid
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from agentcast.agents.base import Agent
-from agentcast.exceptions import DistributedError, MissingExtraError
+from agentcast.exceptions import (
+    ConfigError,
+    DistributedError,
+    InvalidMessageError,
+    MissingExtraError,
+)
 from agentcast.message import Msg
+from agentcast.netguard import NO_TOKEN, Guard, display_host, resolve_token, token_url
 
+TOKEN_ENV = "AGENTCAST_A2A_TOKEN"
 CARD_PATH = "/.well-known/agent-card.json"
 _META_KEY = "agentcast"
 
@@ -75,19 +84,19 @@ def _text(content: Any) -> str:
 
 
 def from_a2a(message: Any, default_name: str = "user") -> tuple[Msg, list[Msg]]:
-    """The agentcast message (and history) an A2A message carries; plain A2A works too."""
+    """The agentcast message (and history) an A2A message carries; plain A2A works too.
+
+    A message that carries an agentcast wire form must carry a valid one: a malformed form
+    raises :class:`InvalidMessageError` naming the field (``metadata.agentcast.msg.role``),
+    rather than being quietly replaced by the text parts.
+    """
     from google.protobuf.json_format import MessageToDict
 
     meta = MessageToDict(message.metadata) if message.HasField("metadata") else {}
-    raw = meta.get(_META_KEY)
-    if isinstance(raw, str):
-        try:
-            wire = json.loads(raw)
-            history = [Msg.from_dict(d) for d in wire.get("history") or []]
-            if wire.get("msg") is not None:
-                return Msg.from_dict(wire["msg"]), history
-        except (ValueError, TypeError, AttributeError):
-            pass  # fall back to the parts
+    if _META_KEY in meta:
+        found = _from_wire(meta[_META_KEY])
+        if found is not None:
+            return found
     texts: list[str] = []
     data: list[Any] = []
     urls: list[str] = []
@@ -109,6 +118,43 @@ def from_a2a(message: Any, default_name: str = "user") -> tuple[Msg, list[Msg]]:
     return Msg(default_name, content, role=role, url=url), []
 
 
+def _from_wire(raw: Any) -> tuple[Msg, list[Msg]] | None:
+    """The message and history in an agentcast wire form; None when it has no message."""
+    field = f"metadata.{_META_KEY}"
+    if not isinstance(raw, str):
+        raise InvalidMessageError(f"{field}: expected a JSON string, got {type(raw).__name__}",
+                                  field=field)
+    try:
+        wire = json.loads(raw)
+    except ValueError as exc:
+        raise InvalidMessageError(f"{field}: not valid JSON ({exc})", field=field) from exc
+    if not isinstance(wire, dict):
+        raise InvalidMessageError(f"{field}: expected an object, got {type(wire).__name__}",
+                                  field=field)
+    unknown = sorted(set(wire) - {"msg", "history"})
+    if unknown:
+        raise InvalidMessageError(f"{field}: unknown key(s) {unknown}; allowed: msg, history",
+                                  field=f"{field}.{unknown[0]}")
+    items = wire.get("history")
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        raise InvalidMessageError(f"{field}.history: expected a list, got "
+                                  f"{type(items).__name__}", field=f"{field}.history")
+    history = [_msg_from(d, f"{field}.history[{i}]") for i, d in enumerate(items)]
+    if wire.get("msg") is None:
+        return None
+    return _msg_from(wire["msg"], f"{field}.msg"), history
+
+
+def _msg_from(data: Any, where: str) -> Msg:
+    try:
+        return Msg.from_dict(data)
+    except InvalidMessageError as exc:
+        path = f"{where}.{exc.field}" if exc.field else where
+        raise InvalidMessageError(f"{path}: {exc}", field=path) from exc
+
+
 # --- serving ---------------------------------------------------------------------------
 def agent_card(agent: Agent, url: str, token: str | None = None, description: str = "") -> Any:
     from a2a.types.a2a_pb2 import (
@@ -123,7 +169,8 @@ def agent_card(agent: Agent, url: str, token: str | None = None, description: st
 
     card = AgentCard(
         name=agent.name,
-        description=description or (agent.sys_prompt or f"agentcast agent {agent.name}"),
+        # Not the system prompt: the card is public, the prompt may not be.
+        description=description or f"agentcast agent {agent.name}",
         version="1.0.0",
         supported_interfaces=[AgentInterface(url=url, protocol_binding="JSONRPC",
                                              protocol_version="1.0")],
@@ -142,26 +189,29 @@ def agent_card(agent: Agent, url: str, token: str | None = None, description: st
     return card
 
 
-def build_app(agent: Agent, *, url: str, token: str | None = None) -> Any:
-    """The Starlette app serving ``agent``: the agent card and the JSON-RPC endpoint."""
+def build_app(agent: Agent, *, url: str, token: str | None, bound: str = "127.0.0.1",
+              allowed_hosts: tuple[str, ...] = ()) -> Any:
+    """The Starlette app serving ``agent``: the agent card and the JSON-RPC endpoint.
+
+    Every request passes the Host and Origin checks; every request but the (public) agent
+    card needs ``Authorization: Bearer <token>`` unless ``token`` is None.
+    """
     _require()
     from a2a.server.agent_execution import AgentExecutor
     from a2a.server.request_handlers import DefaultRequestHandler
     from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
     from a2a.server.tasks import InMemoryTaskStore
+    from a2a.utils.errors import InvalidParamsError
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
 
     class Executor(AgentExecutor):  # type: ignore[misc]
         async def execute(self, context: Any, event_queue: Any) -> None:
-            from a2a.helpers import new_text_message
-
             try:
                 x, history = from_a2a(context.message)
-            except ValueError as exc:
-                await event_queue.enqueue_event(new_text_message(
-                    f"error: {exc}", context_id=context.context_id))
-                return
+            except ValueError as exc:  # InvalidMessageError included: it names the field
+                data = {"field": getattr(exc, "field", None)}
+                raise InvalidParamsError(f"invalid message: {exc}", data=data) from exc
             # From a plain thread: agentcast's loop may be running elsewhere (our own
             # process can both serve and call), and a plain thread can wait on it either way.
             reply = await asyncio.to_thread(_call_blocking, agent, x, history)
@@ -174,7 +224,8 @@ def build_app(agent: Agent, *, url: str, token: str | None = None) -> Any:
     handler = DefaultRequestHandler(agent_executor=Executor(), task_store=InMemoryTaskStore(),
                                     agent_card=card)
     routes = create_agent_card_routes(card) + create_jsonrpc_routes(handler, rpc_url="/")
-    middleware = [Middleware(_BearerAuth, token=token)] if token else []
+    middleware = [Middleware(Guard, bound=bound, token=token, allowed_hosts=allowed_hosts,
+                             public_paths=(CARD_PATH,))]
     return Starlette(routes=routes, middleware=middleware)
 
 
@@ -188,34 +239,19 @@ def _reply_message(reply: Msg | None, context_id: str) -> Any:
     return to_a2a(reply if reply is not None else Msg("agent", ""), "agent", context_id)
 
 
-class _BearerAuth:
-    """Rejects requests without ``Authorization: Bearer <token>`` (the card stays public)."""
-
-    def __init__(self, app: Any, token: str) -> None:
-        self.app, self.token = app, token
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope.get("path") != CARD_PATH:
-            import hmac
-
-            headers = dict(scope.get("headers") or [])
-            got = headers.get(b"authorization", b"").decode("latin-1")
-            if not hmac.compare_digest(got, f"Bearer {self.token}"):
-                from starlette.responses import JSONResponse
-
-                response = JSONResponse({"error": "missing or wrong bearer token"},
-                                        status_code=401,
-                                        headers={"WWW-Authenticate": "Bearer"})
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
 class A2AServer:
-    """A running server (from ``serve(..., block=False)``): ``url``, ``stop()``."""
+    """A running server (from ``serve(..., block=False)``): ``url``, ``token``, ``stop()``.
 
-    def __init__(self, server: Any, thread: threading.Thread, url: str) -> None:
-        self._server, self._thread, self.url = server, thread, url
+    ``token_url`` is the address with ``?token=``, which :class:`RemoteAgent` accepts.
+    """
+
+    def __init__(self, server: Any, thread: threading.Thread, url: str,
+                 token: str | None = None) -> None:
+        self._server, self._thread, self.url, self.token = server, thread, url, token
+
+    @property
+    def token_url(self) -> str:
+        return token_url(self.url, self.token)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._server.should_exit = True
@@ -223,19 +259,33 @@ class A2AServer:
 
 
 def serve(agent: Agent, port: int = 8000, host: str = "127.0.0.1", token: str | None = None,
-          *, block: bool = True, public_url: str | None = None) -> A2AServer | None:
+          *, auth: str | None = None, allowed_hosts: tuple[str, ...] | list[str] = (),
+          block: bool = True, public_url: str | None = None,
+          announce: bool = True) -> A2AServer | None:
     """Expose ``agent`` as an A2A server (agent card at ``/.well-known/agent-card.json``).
 
-    Binds 127.0.0.1 unless told otherwise; with ``token`` every call needs
-    ``Authorization: Bearer <token>``. ``block=False`` serves from a background thread.
+    Binds 127.0.0.1 unless told otherwise. Every call needs ``Authorization: Bearer
+    <token>``: ``token`` (or ``$AGENTCAST_A2A_TOKEN``), else one generated for this start
+    and printed once (to stderr) as ``http://HOST:PORT/?token=...``. No token only with
+    ``auth="none-loopback-only"``, and only on loopback. ``allowed_hosts`` adds Host names
+    the server answers to (e.g. behind a reverse proxy). ``block=False`` serves from a
+    background thread and returns an :class:`A2AServer`. ``announce=False`` prints nothing
+    (read ``token_url`` from the returned server instead).
     """
     _require()
     import uvicorn
 
-    url = public_url or f"http://{host}:{port}/"
-    app = build_app(agent, url=url, token=token)
+    secret, generated = resolve_token(host, token, auth, env_var=TOKEN_ENV)
+    base = f"http://{display_host(host)}:{port}/"
+    url = public_url or base
+    if public_url:
+        allowed_hosts = (*allowed_hosts, urlsplit(public_url).hostname or "")
+    app = build_app(agent, url=url, token=secret, bound=host, allowed_hosts=tuple(allowed_hosts))
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
+    if announce:
+        shown = token_url(base, secret) if generated else base
+        print(f"A2A agent {agent.name!r} on {shown}", file=sys.stderr, flush=True)
     if block:
         server.run()
         return None
@@ -249,7 +299,7 @@ def serve(agent: Agent, port: int = 8000, host: str = "127.0.0.1", token: str | 
     if not server.started:
         raise DistributedError(f"the A2A server for {agent.name!r} did not start on {url}",
                                agent=agent.name)
-    return A2AServer(server, thread, url)
+    return A2AServer(server, thread, url, secret)
 
 
 # --- calling -------------------------------------------------------------------------
@@ -262,7 +312,16 @@ class RemoteAgent(Agent):
 
     def __init__(self, url: str, token: str | None = None, *, name: str | None = None,
                  timeout: float = 300.0) -> None:
+        """``token``: the server's bearer token (or give ``url`` with ``?token=``)."""
         _require()
+        parts = urlsplit(url)
+        in_url = next(iter(parse_qs(parts.query).get("token", [])), None)
+        if in_url is not None:  # the ready-to-open address ``serve`` printed
+            if token is not None and token != in_url:
+                raise ConfigError("RemoteAgent: the url's ?token= and token= differ",
+                                  field="token")
+            token = in_url
+            url = parts._replace(query="").geturl()
         self.url = url if url.endswith("/") else url + "/"
         self.token = token
         self.timeout = timeout
@@ -373,7 +432,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                        "function returning one)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default local)")
-    parser.add_argument("--token", default=None, help="require this bearer token")
+    parser.add_argument("--token", default=None,
+                        help=f"require this bearer token (default: ${TOKEN_ENV}, else one "
+                             "generated and printed at start)")
+    parser.add_argument("--no-token", action="store_true",
+                        help=f"serve without a token (auth={NO_TOKEN!r}; loopback only)")
+    parser.add_argument("--allow-host", action="append", default=[],
+                        help="another Host name to answer to (e.g. behind a reverse proxy)")
 
 
 def load_target(target: str) -> Agent:
@@ -408,9 +473,15 @@ def load_target(target: str) -> Agent:
 
 
 def run(args: argparse.Namespace) -> int:
+    from agentcast.exceptions import UsageError
+
     agent = load_target(args.target)
-    print(f"serving {agent.name!r} over A2A on http://{args.host}:{args.port}/", flush=True)
-    serve(agent, port=args.port, host=args.host, token=args.token)
+    try:
+        serve(agent, port=args.port, host=args.host, token=args.token,
+              auth=NO_TOKEN if args.no_token else None, allowed_hosts=args.allow_host)
+    except UsageError as exc:
+        print(f"agentcast serve: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -8,6 +8,7 @@ Three branches, because three different people must act on them::
     │   │   └── UnknownModelTypeError     lists the known model types
     │   ├── InvalidMessageError       (ValueError) a malformed Msg / wire dict; names the field
     │   ├── MissingExtraError         (ImportError) names the extra to install
+    │   ├── InsecureServerError       a server would listen beyond loopback without auth
     │   ├── PlaceholderReadError      (RuntimeError) reading an unresolved placeholder on the loop
     │   └── ApprovalError             an approval that cannot be given (expired, unknown)
     ├── RunError                  run failures: something broke while the workflow ran
@@ -36,7 +37,16 @@ from __future__ import annotations
 
 
 class AgentcastError(Exception):
-    """Root of every agentcast error."""
+    """Root of every agentcast error. Registered secret values (``agentcast.secrets``) are
+    masked in its message, so an error text built from a server's answer that echoes a
+    credential never carries it further."""
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str):
+            from agentcast.secrets import mask
+
+            args = (mask(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 # --- developer mistakes ---------------------------------------------------------------
@@ -75,6 +85,11 @@ class MissingExtraError(UsageError, ImportError):
         )
         self.extra = extra
         self.package = package
+
+
+class InsecureServerError(UsageError):
+    """A server was asked to run in a way that would admit strangers (no token beyond
+    loopback, Ray token authentication off on a network bind); says what to do instead."""
 
 
 class PlaceholderReadError(UsageError, RuntimeError):

@@ -11,11 +11,14 @@ Event kinds (``kind`` string, ``data`` dict):
   started (float), ended (float), error (BaseException|None)
 - ``"observe"``: an agent observed a message. data: agent, msg
 - ``"model_call"``: data: model (name), config_name, agent (or None), usage (prompt_tokens,
-  completion_tokens), latency, retries, error, messages (list[Msg] sent), response
+  completion_tokens), latency, retries, error, messages (list[Msg] sent), response,
+  reservation (what the guards reserved for the call, settled by the monitor; or None)
 - ``"tool_call"``: data: name, arguments, status, duration, agent, error
 - ``"agent_event"``: anything else worth recording. data: agent, event, detail
 
-Guards run *before* a model call and may raise (``BudgetExceeded``) to refuse it.
+Guards run *before* a model call and may raise (``BudgetExceeded``) to refuse it. A guard
+may write into ``info``: ``reservation`` (a handle it wants back in the ``model_call`` event)
+and ``max_tokens`` (a completion cap the call did not declare; the model sends it).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ Guard = Callable[[dict[str, Any]], None]
 
 listeners: list[Listener] = []
 guards: list[Guard] = []
+_undo: dict[int, Guard] = {}  # id(guard) -> what releases its effect when a later one refuses
 
 # The active durable run (agentcast.durable.replay.Durable), or None. Set by ``ac.init(durable=
 # True)``; the runtime, ``Agent.call_model`` and ``Toolkit.call`` route through it when set,
@@ -57,18 +61,38 @@ def subscribe(listener: Listener) -> Callable[[], None]:
     return unsubscribe
 
 
-def add_guard(guard: Guard) -> Callable[[], None]:
-    """Add a pre-call guard; returns a function that removes it again."""
+def add_guard(guard: Guard, *, undo: Guard | None = None) -> Callable[[], None]:
+    """Add a pre-call guard; returns a function that removes it again. ``undo(info)`` is
+    called when a guard after this one refuses the call (to release what this one
+    reserved)."""
     guards.append(guard)
+    if undo is not None:
+        _undo[id(guard)] = undo
 
     def remove() -> None:
         if guard in guards:
             guards.remove(guard)
+        _undo.pop(id(guard), None)
 
     return remove
 
 
 def check_guards(info: dict[str, Any]) -> None:
-    """Run every guard; the first that raises refuses the call."""
-    for guard in tuple(guards):
-        guard(info)
+    """Run every guard; the first that raises refuses the call (the guards that had passed
+    it are undone)."""
+    passed: list[Guard] = []
+    try:
+        for guard in tuple(guards):
+            guard(info)
+            passed.append(guard)
+    except BaseException:
+        for guard in reversed(passed):
+            undo = _undo.get(id(guard))
+            if undo is not None:
+                try:
+                    undo(info)
+                except Exception:
+                    import logging
+
+                    logging.getLogger("agentcast.hooks").exception("guard undo failed")
+        raise

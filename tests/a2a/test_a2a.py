@@ -218,7 +218,7 @@ def test_serve_in_process_without_blocking():
     port = _free_port()
     server = ac.serve(Shout("inproc"), port=port, block=False)
     try:
-        remote = ac.RemoteAgent(server.url)
+        remote = ac.RemoteAgent(server.url, token=server.token)
         assert remote(Msg("user", "loud", role="user")).content == "LOUD"
     finally:
         server.stop()
@@ -230,7 +230,7 @@ def test_a_failing_served_agent_fails_the_remote_call_typed():
     server = ac.serve(FailingAgent("grumpy"), port=_free_port(), block=False)
     try:
         with pytest.raises(AgentCallError) as info:
-            ac.RemoteAgent(server.url)(Msg("user", "please", role="user")).result()
+            ac.RemoteAgent(server.token_url)(Msg("user", "please", role="user")).result()
         assert isinstance(info.value.original, DistributedError)
         assert info.value.agent == "grumpy"
         # the server is still up for the next call

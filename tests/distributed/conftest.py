@@ -1,25 +1,37 @@
 """A real two-node Ray cluster for the distributed tests, started and stopped here.
 
-The head runs on 127.0.0.1; a second node on 127.0.0.2 with the custom resource ``org_b``
-is started with ``agentcast server`` (the wrapper under test). Both run in their own
-process groups and are stopped by their own process ids, never with a machine-wide
-``ray stop``.
+Two nodes on one machine are a network cluster to Ray (a loopback-only Ray is one node), so
+the head runs on 127.0.0.2 and a second node on 127.0.0.3 with the custom resource ``org_b``,
+both started with ``agentcast server`` (the wrapper under test), with Ray's token
+authentication on and a token of this session's own. Both run in their own process groups
+and are stopped by their own process ids, never with a machine-wide ``ray stop``.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
 
-# A throwaway local cluster: no token (a token file left by another cluster would not match).
-os.environ["RAY_AUTH_MODE"] = "disabled"
+# This session's cluster token (a token file left by another cluster would not match).
+_TOKEN_DIR = tempfile.mkdtemp(prefix="agentcast-ray-token-")
+atexit.register(shutil.rmtree, _TOKEN_DIR, True)
+TOKEN_PATH = os.path.join(_TOKEN_DIR, "auth_token")
+with open(os.open(TOKEN_PATH, os.O_WRONLY | os.O_CREAT, 0o600), "w") as _f:
+    _f.write(secrets.token_hex(32))
+os.environ["RAY_AUTH_MODE"] = "token"
+os.environ["RAY_AUTH_TOKEN_PATH"] = TOKEN_PATH
 ray = pytest.importorskip("ray")
+HEAD_IP, NODE_B_IP = "127.0.0.2", "127.0.0.3"
 
 
 def _free_port() -> int:
@@ -55,13 +67,12 @@ def _wait_for(check, timeout: float, what: str) -> None:
 @pytest.fixture(scope="session")
 def ray_cluster():
     port = _free_port()
-    address = f"127.0.0.1:{port}"
+    address = f"{HEAD_IP}:{port}"
     env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
     logs = open(os.devnull, "wb")
     head = subprocess.Popen(
-        [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block",
-         f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=2",
-         "--include-dashboard=false", "--disable-usage-stats"],
+        [sys.executable, "-m", "agentcast.cli", "server", "--head", f"--port={port}",
+         f"--node-ip-address={HEAD_IP}", "--num-cpus=2"],
         stdout=logs, stderr=logs, env=env, start_new_session=True)
     procs = [head]
     try:
@@ -78,7 +89,7 @@ def ray_cluster():
         _wait_for(connected, 180, "the Ray head")
         node_b = subprocess.Popen(
             [sys.executable, "-m", "agentcast.cli", "server", f"--address={address}",
-             "--node-ip-address=127.0.0.2", "--num-cpus=1", '--resources={"org_b": 1}'],
+             f"--node-ip-address={NODE_B_IP}", "--num-cpus=1", '--resources={"org_b": 1}'],
             stdout=logs, stderr=logs, env=env, start_new_session=True)
         procs.append(node_b)
 

@@ -128,7 +128,7 @@ def test_placement_by_resource_and_node(ray_cluster):
     alive = [n for n in ray.nodes() if n["Alive"]]
     org_b = [n for n in alive if "org_b" in n["Resources"]]
     head = [n for n in alive if "org_b" not in n["Resources"]]
-    assert org_b[0]["NodeManagerAddress"] == "127.0.0.2"
+    assert org_b[0]["NodeManagerAddress"] == "127.0.0.3"
     b = Where("where-b").to_dist(resources={"org_b": 1})
     a = Where("where-a").to_dist(node=head[0]["NodeManagerAddress"])  # by IP
     a2 = Where("where-a2").to_dist(node=org_b[0]["NodeID"])  # by node id

@@ -106,7 +106,7 @@ def test_token_budget_is_exact_at_the_boundary(run_dir, offset, allowed):
     limit = 50 + est + offset  # spent + E = limit - offset
     start_run(run_dir, console=False, save_log=False, save_store=False,
               budgets=Budget(max_tokens=limit))
-    model = scripted((40, 10), (est, 5))
+    model = scripted((est, 50 - est), (est, 5))  # reported == estimated: no margin learned
     call(model, PROMPT)
     if allowed:
         assert call(model, PROMPT).text == "answer 1"
@@ -118,7 +118,8 @@ def test_token_budget_is_exact_at_the_boundary(run_dir, offset, allowed):
 
 
 def test_declared_max_tokens_is_reserved_exactly():
-    monitor = Monitor(budgets=Budget(max_tokens=100))
+    # an estimator given by the caller is taken as exact (no margin until usage says more)
+    monitor = Monitor(budgets=Budget(max_tokens=100), token_estimator=estimate_tokens)
     est = estimate_tokens(PROMPT)
     info = {"model": "m", "agent": "a", "messages": PROMPT, "max_tokens": 100 - est}
     monitor.guard(info)  # est + (100 - est) == 100: reaching the limit exactly is allowed
@@ -132,11 +133,11 @@ def test_declared_max_tokens_is_reserved_exactly():
                          ids=["exactly-at-limit-passes", "one-micro-dollar-short-refused"])
 def test_dollar_budget_is_exact_at_the_boundary(run_dir, micro_dollars_off, allowed):
     est = estimate_tokens(PROMPT)
-    # first call: 1000 in * $1/1M + 500 out * $2/1M = $0.002; next needs est*$1/1M + 1*$2/1M
-    limit = Decimal("0.002") + Decimal(est + 2 + micro_dollars_off) / 10**6
+    # first call: est in * $1/1M + 500 out * $2/1M; next needs est*$1/1M + 1*$2/1M
+    limit = Decimal(est + 1000) / 10**6 + Decimal(est + 2 + micro_dollars_off) / 10**6
     start_run(run_dir, console=False, save_log=False, save_store=False,
               prices={"priced-model": (1.0, 2.0)}, budgets=[{"max_cost": float(str(limit))}])
-    model = scripted((1000, 500), (est, 1), name="priced-model")
+    model = scripted((est, 500), (est, 1), name="priced-model")
     call(model, PROMPT)
     if allowed:
         call(model, PROMPT)

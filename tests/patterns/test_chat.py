@@ -176,14 +176,15 @@ def test_cost_uses_the_run_monitor_prices_and_budget():
                                                              "completion_tokens": 0}})
     b = dialog("bob", [], default={"text": "b", "usage": {"prompt_tokens": 1000,
                                                            "completion_tokens": 0}})
-    # $1 per 1M input tokens; the monitor admits calls while 3500 tokens are not spent
+    # $1 per 1M input tokens; each prompt counts 1000 tokens (the estimator says so too), so
+    # the monitor admits a call only while 1000 more tokens (+1 completion) fit in 3500
     start_run(run_dir=None, console=False, prices={"alice": (1.0, 0.0), "bob": (1.0, 0.0)},
-              budgets={"max_tokens": 3500, "alert_at": ()})
+              budgets={"max_tokens": 3500, "alert_at": ()}, token_estimator=lambda m: 1000)
     try:
         r = ac.initiate_chat(a, b, "go", max_turns=10)
     finally:
         end_run()
-    assert r.cost == pytest.approx(0.004)  # four calls of 1000 tokens at $1/1M
+    assert r.cost == pytest.approx(0.003)  # three calls of 1000 tokens at $1/1M; never over
     assert r.stop_reason.startswith("budget exceeded")
 
 

@@ -15,8 +15,13 @@ from agentcast.studio.data import RunData, run_styles
 from agentcast.testing.scripted import ScriptedModel
 
 
+def _auth(studio) -> dict[str, str]:
+    return {"Authorization": f"Bearer {studio.token}"}
+
+
 def test_runs_messages_and_usage(studio, demo_runs, demo_rid):
     base = studio.url.rstrip("/")
+    httpx = _Authed(studio)
     runs = httpx.get(base + "/api/runs").json()
     assert len(runs) == 1 and runs[0]["status"] == "finished"
     rid = runs[0]["run_id"]
@@ -40,10 +45,21 @@ def test_runs_messages_and_usage(studio, demo_runs, demo_rid):
     assert len(usage["timeline"]) == usage["total"]["calls"] == 6
 
 
+class _Authed:
+    """httpx.get with the studio's token."""
+
+    def __init__(self, studio) -> None:
+        self.headers = _auth(studio)
+
+    def get(self, url: str, **kw):
+        return httpx.get(url, headers=self.headers, **kw)
+
+
 def test_event_stream_sends_the_conversation(studio, demo_runs, demo_rid):
     rid = demo_rid
     events: dict[str, str] = {}
-    with httpx.stream("GET", f"{studio.url}api/runs/{rid}/events", timeout=10) as r:
+    with httpx.stream("GET", f"{studio.url}api/runs/{rid}/events", timeout=10,
+                      headers=_auth(studio)) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         kind = None
         for line in r.iter_lines():
@@ -120,7 +136,8 @@ def test_a_user_agent_waits_for_the_page_without_stalling_others(tmp_path):
 ])
 def test_answer_route_refuses_bad_requests(studio, demo_runs, demo_rid, headers, body, status):
     rid = demo_rid
-    r = httpx.post(f"{studio.url}api/runs/{rid}/inputs/999", headers=headers, content=body)
+    r = httpx.post(f"{studio.url}api/runs/{rid}/inputs/999", headers={**headers, **_auth(studio)},
+                   content=body)
     assert r.status_code == status
 
 
@@ -155,17 +172,22 @@ def test_agentcast_studio_command_serves_a_run_directory(demo_runs, demo_rid):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "AGENTCAST_STUDIO_TOKEN": ""})
     try:
-        assert f"http://127.0.0.1:{port}/" in proc.stdout.readline()
+        line = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/?token=" in line  # made up, printed once to open
+        token = line.rsplit("?token=", 1)[1].strip()
         deadline = time.monotonic() + 20
         while True:
             try:
-                runs = httpx.get(f"http://127.0.0.1:{port}/api/runs").json()
+                resp = httpx.get(f"http://127.0.0.1:{port}/api/runs")
+                assert resp.status_code == 401  # even on loopback, no token: refused
+                runs = httpx.get(f"http://127.0.0.1:{port}/api/runs",
+                                 headers={"Authorization": f"Bearer {token}"}).json()
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline and proc.poll() is None
                 time.sleep(0.1)
         assert [r["run_id"] for r in runs] == [demo_rid]
-        assert "agentcast studio" in httpx.get(f"http://127.0.0.1:{port}/").text
+        assert "agentcast studio" in httpx.get(f"http://127.0.0.1:{port}/?token={token}").text
     finally:
         proc.terminate()
         proc.wait(timeout=10)

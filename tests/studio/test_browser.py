@@ -35,7 +35,7 @@ def test_live_view_shows_a_running_conversation_and_its_image(browser, page, tmp
     with StudioServer(run_dir) as studio:
         proc, rid = start_demo(run_dir, "--delay", "0.8")
         try:
-            page.goto(f"{studio.url}#run={rid}")
+            page.goto(f"{studio.token_url}#run={rid}")
             cards(page, "Host").first.wait_for(timeout=15_000)
             assert proc.poll() is None, "the first message should show while the app runs"
             assert page.locator('[data-testid="run-status"]').inner_text() == "running"
@@ -62,7 +62,7 @@ def test_live_view_shows_a_running_conversation_and_its_image(browser, page, tmp
 
 
 def test_first_person_view_shows_only_what_the_agent_saw_and_said(page, studio, demo_rid):
-    page.goto(f"{studio.url}#run={demo_rid}")
+    page.goto(f"{studio.token_url}#run={demo_rid}")
     page.wait_for_function("document.querySelectorAll('#conversation [data-testid=msg]')"
                            ".length === 7", timeout=15_000)
     assert "small version" in page.locator("#conversation").inner_text()
@@ -87,7 +87,7 @@ def test_a_person_answers_a_user_agent_from_the_page(browser, page, tmp_path):
     with StudioServer(run_dir) as studio:
         proc, rid = start_demo(run_dir, "--ask")
         try:
-            page.goto(f"{studio.url}#run={rid}")
+            page.goto(f"{studio.token_url}#run={rid}")
             request = page.locator('[data-testid="input-request"]')
             request.wait_for(timeout=20_000)
             assert "User is waiting" in request.inner_text()
@@ -109,7 +109,7 @@ def test_a_person_answers_a_user_agent_from_the_page(browser, page, tmp_path):
 
 
 def test_usage_dashboard_and_a_non_blank_screenshot(browser, page, studio, demo_rid, tmp_path):
-    page.goto(f"{studio.url}#run={demo_rid}")
+    page.goto(f"{studio.token_url}#run={demo_rid}")
     cards(page, "Painter").first.locator("img").wait_for(timeout=15_000)
     shot = page.screenshot(path=str(tmp_path / "conversation.png"))
     page.locator('[data-testid="tab-usage"]').click()
@@ -190,7 +190,7 @@ def test_audio_and_video_play_inline_and_outside_files_are_not_linked(page, medi
 
     run_dir, rid = media_run
     with StudioServer(run_dir) as studio:
-        page.goto(f"{studio.url}#run={rid}")
+        page.goto(f"{studio.token_url}#run={rid}")
         card = cards(page, "Narrator").first
         card.wait_for(timeout=15_000)
         audio, video = card.locator("audio"), card.locator("video")
@@ -210,7 +210,7 @@ def test_with_a_token_the_page_works_after_one_tokened_visit(page, demo_runs, de
     from agentcast.studio import StudioServer
 
     with StudioServer(demo_runs, token="t0ken-for-test") as studio:
-        page.goto(f"{studio.url}#run={demo_rid}")  # ?token=... once; a cookie after that
+        page.goto(f"{studio.token_url}#run={demo_rid}")  # ?token=... once; a cookie after that
         image = cards(page, "Painter").first.locator("img")
         image.wait_for(timeout=15_000)
         page.wait_for_function("img => img.complete && img.naturalWidth > 0",
@@ -222,3 +222,57 @@ def test_with_a_token_the_page_works_after_one_tokened_visit(page, demo_runs, de
             assert "needs an access token" in other.inner_text("body")
         finally:
             other.close()
+
+
+def test_default_token_url_opens_the_page_and_the_cookie_is_httponly(page, studio, demo_rid):
+    """The studio started with defaults: the bare address is refused, the printed token
+    address opens the page, and the token lives in a cookie scripts cannot read."""
+    bare = page.goto(f"{studio.url}#run={demo_rid}")
+    assert bare is not None and bare.status == 401
+    assert "needs an access token" in page.inner_text("body")
+    page.goto(f"{studio.token_url}#run={demo_rid}")
+    cards(page, "Painter").first.wait_for(timeout=15_000)
+    assert page.evaluate("document.cookie") == ""  # HttpOnly
+    cookie = next(c for c in page.context.cookies()
+                  if c["name"] == f"agentcast_studio_token-{studio.port}")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert cookie["value"] == studio.token
+    page.reload()  # the cookie alone keeps the page working
+    cards(page, "Painter").first.wait_for(timeout=15_000)
+
+
+def test_a_dns_rebinding_page_cannot_reach_the_studio(browser, studio, demo_rid):
+    """Chromium resolving an attacker's name to 127.0.0.1 (what DNS rebinding achieves):
+    the studio refuses the foreign Host, even with the token in the address."""
+    from .conftest import CHROMIUM, CHROMIUM_ARGS
+
+    port = studio.url.rstrip("/").rsplit(":", 1)[1]
+    rebound = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        *CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"])
+    try:
+        pg = rebound.new_page()
+        resp = pg.goto(f"http://rebind.test:{port}/?token={studio.token}#run={demo_rid}")
+        assert resp is not None and resp.status == 421
+        # a script on the rebound origin, as the attacker's page would run it
+        status = pg.evaluate("t => fetch('/api/runs', {headers: {Authorization: 'Bearer ' + t}})"
+                             ".then(r => r.status)", studio.token)
+        assert status == 421
+        assert "Painter" not in pg.content()
+        ok = pg.goto(f"{studio.token_url}#run={demo_rid}")  # the same browser, right name
+        assert ok is not None and ok.status == 200
+    finally:
+        rebound.close()
+
+
+def test_two_studios_in_one_browser_keep_their_own_cookies(page, demo_runs, demo_rid):
+    """Browsers share cookies across ports: one studio's token must not evict another's."""
+    from agentcast.studio import StudioServer
+
+    with StudioServer(demo_runs) as a, StudioServer(demo_runs) as b:
+        page.goto(f"{a.token_url}#run={demo_rid}")
+        cards(page, "Painter").first.wait_for(timeout=15_000)
+        page.goto(f"{b.token_url}#run={demo_rid}")
+        cards(page, "Painter").first.wait_for(timeout=15_000)
+        again = page.goto(f"{a.url}#run={demo_rid}")  # no token in the address now
+        assert again is not None and again.status == 200
+        cards(page, "Painter").first.wait_for(timeout=15_000)

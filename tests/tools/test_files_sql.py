@@ -80,11 +80,12 @@ async def test_symlink_escapes_are_refused(ws):
         assert not r.ok and "refused" in r.content, (name, r.content)
     assert (ws.parent / "secret.txt").read_text() == "top secret"
     assert not (ws.parent / "new.txt").exists()
-    # a symlink that stays inside is fine, and deleting a link never touches its target
+    # no link is followed, even one that stays inside; deleting a link never touches its target
     (ws / "real.txt").write_text("inside")
     os.symlink(ws / "real.txt", ws / "inner")
     assert (await run(tk, "read_text_file", path="real.txt")).content == "inside"
-    assert (await run(tk, "read_text_file", path="inner")).content == "inside"
+    r = await run(tk, "read_text_file", path="inner")
+    assert not r.ok and "symbolic link" in r.content
     assert (await run(tk, "delete_file", path="inner")).ok
     assert (ws / "real.txt").read_text() == "inside" and not (ws / "inner").exists()
 

@@ -21,6 +21,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from typing import Any, TypeVar
 
+from agentcast import secrets
 from agentcast.exceptions import (
     ConfigError,
     MissingExtraError,
@@ -175,6 +176,13 @@ def _ssl_context() -> Any:
     return _SSL[0]
 
 
+def _note_secrets(url: str, headers: Mapping[str, str] | None, params: Any) -> None:
+    """Register the credentials a request carries (URL userinfo, auth headers, key params)."""
+    secrets.register_url(url)
+    secrets.register_headers(headers)
+    secrets.register_headers(params)
+
+
 class HTTPTransport:
     """An httpx.AsyncClient per event loop (a client must not cross loops), JSON requests,
     SSE and NDJSON streams, and error mapping."""
@@ -185,6 +193,8 @@ class HTTPTransport:
         self.provider, self.extra, self.model = provider, extra, model
         self.timeout, self.headers = timeout, dict(headers or {})
         self.verify, self.proxy, self.key_hint = verify, proxy, key_hint
+        secrets.register_headers(self.headers)  # so that no error text or log can carry them
+        secrets.register_url(proxy)
         self._clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     def client(self) -> Any:
@@ -223,6 +233,7 @@ class HTTPTransport:
                       headers: Mapping[str, str] | None = None, files: Any = None,
                       data: Any = None, params: Any = None) -> Any:
         """Send a request; return the httpx.Response (status already checked)."""
+        _note_secrets(url, headers, params)
         try:
             response = await self.client().request(method, url, json=json_body, files=files,
                                                    data=data, params=params,
@@ -252,6 +263,7 @@ class HTTPTransport:
     async def stream_lines(self, url: str, body: Any, headers: Mapping[str, str] | None = None,
                            params: Any = None) -> AsyncIterator[str]:
         """POST and yield the response body line by line (without line endings)."""
+        _note_secrets(url, headers, params)
         try:
             async with self.client().stream("POST", url, json=body, params=params,
                                             headers=dict(headers or {})) as response:

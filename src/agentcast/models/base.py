@@ -129,12 +129,67 @@ class ChatModelBase:
     ) -> AsyncIterator[ModelChunk]:
         raise NotImplementedError
 
-    def stream(
+    def attempt_stream(
         self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None = None, **kwargs: Any
     ) -> AsyncIterator[ModelChunk]:
-        """The raw stream of one attempt, without retries; ``__call__(on_chunk=...)`` streams
-        with every fault layer."""
+        """The raw stream of one attempt: no guards, no retries, no event. The building block
+        of the retry layer, which runs inside a guarded, reported request."""
         return self._stream(messages, tools=tools, **{**self.generate_args, **kwargs})
+
+    async def stream(
+        self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None = None,
+        agent: str | None = None, **kwargs: Any
+    ) -> AsyncIterator[ModelChunk]:
+        """The stream of one attempt, without retries, but admitted by the budget guards and
+        reported (usage included) like any call; ``__call__(on_chunk=...)`` streams with
+        every fault layer."""
+        kwargs, reservation = self._admit(messages, tools, agent, kwargs)
+        started = time.perf_counter()
+        response = ModelResponse(model=self.model_name)
+        error: BaseException | None = None
+        parts: list[str] = []
+        try:
+            async for chunk in self.attempt_stream(messages, tools=tools, **kwargs):
+                if chunk.usage is not None:
+                    response.usage = chunk.usage
+                parts.append(chunk.delta)
+                yield chunk
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            response.text = "".join(parts)
+            response.latency = time.perf_counter() - started
+            self._report(messages, agent, response, error, reservation)
+
+    def _admit(self, messages: Sequence[Msg], tools: list[dict[str, Any]] | None,
+               agent: str | None, kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+        """Run the pre-call guards. A guard may set a completion cap (``max_tokens``) that
+        the call did not have, so that what it reserved is a real bound: it is sent along.
+        Returns the (maybe capped) kwargs and the guards' reservation handle."""
+        if not hooks.guards:
+            return kwargs, None
+        declared = kwargs.get("max_tokens", self.generate_args.get("max_tokens"))
+        info: dict[str, Any] = {
+            "model": self.model_name, "config_name": self.config_name, "agent": agent,
+            "messages": messages, "tools": tools, "max_tokens": declared}
+        hooks.check_guards(info)
+        if declared is None and info.get("max_tokens") is not None:
+            kwargs = {**kwargs, "max_tokens": info["max_tokens"]}
+        return kwargs, info.get("reservation")
+
+    def _report(self, messages: Sequence[Msg], agent: str | None, response: ModelResponse,
+                error: BaseException | None, reservation: Any) -> None:
+        if hooks.listeners:
+            hooks.emit(
+                "model_call",
+                {"model": self.model_name, "config_name": self.config_name, "agent": agent,
+                 "usage": response.usage, "latency": response.latency,
+                 "retries": max(0, getattr(error, "attempts", 1) - 1) if error is not None
+                 else response.retries, "error": error,
+                 "messages": list(messages), "response": response,
+                 "reservation": reservation},
+            )
 
     async def __call__(
         self,
@@ -208,12 +263,7 @@ class ChatModelBase:
         """One request (with its transport retries): guards before, one event after."""
         from agentcast.models.retry import request_with_retries
 
-        if hooks.guards:
-            hooks.check_guards(
-                {"model": self.model_name, "config_name": self.config_name, "agent": agent,
-                 "messages": messages,
-                 "max_tokens": kwargs.get("max_tokens", self.generate_args.get("max_tokens"))}
-            )
+        kwargs, reservation = self._admit(messages, tools, agent, kwargs)
         started = time.perf_counter()
         error: BaseException | None = None
         response: ModelResponse | None = None
@@ -227,15 +277,7 @@ class ChatModelBase:
             if response is None:
                 response = ModelResponse(model=self.model_name)
             response.latency = time.perf_counter() - started
-            if hooks.listeners:
-                hooks.emit(
-                    "model_call",
-                    {"model": self.model_name, "config_name": self.config_name, "agent": agent,
-                     "usage": response.usage, "latency": response.latency,
-                     "retries": max(0, getattr(error, "attempts", 1) - 1) if error is not None
-                     else response.retries, "error": error,
-                     "messages": list(messages), "response": response},
-                )
+            self._report(messages, agent, response, error, reservation)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config_name!r})"

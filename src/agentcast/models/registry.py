@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from agentcast import secrets
 from agentcast.exceptions import ConfigError, UnknownModelTypeError
 from agentcast.models.base import ChatModel
 from agentcast.models.providers import MODEL_TYPES as _PROVIDER_TYPES
@@ -132,6 +133,7 @@ def load_model_configs(configs: Any, *, clear_existing: bool = False) -> list[st
             f"model_configs must be a list, a dict or a file path, got {type(configs).__name__}"
         )
     checked = [validate_model_config(c, i) for i, c in enumerate(configs)]
+    secrets.register_config(checked)  # keys, URL userinfo, auth headers, ${VAR} values
     if clear_existing:
         _CONFIGS.clear()
         _INSTANCES.clear()
@@ -152,6 +154,7 @@ def build_model(config: Mapping[str, Any]) -> Any:
     """Instantiate a model from one config dict."""
     config = validate_model_config(config)
     where = f"model config {config['config_name']!r}"
+    secrets.register_config(config)
     args = _expand_env({k: v for k, v in config.items() if k != "model_type"}, where)
     factory = _resolve_factory(config["model_type"])
     try:

@@ -123,7 +123,8 @@ async def drain(
     calls: list[ToolCall] = []
     usage = Usage()
     raw: list[Any] = []
-    stream = model.stream(messages, tools=tools, **kwargs)
+    attempt = getattr(model, "attempt_stream", None) or model.stream
+    stream = attempt(messages, tools=tools, **kwargs)
     try:
         async for chunk in stream:
             if watchdog is not None:

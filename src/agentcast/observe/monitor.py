@@ -3,18 +3,27 @@
 Costs are computed with ``Decimal`` so that a dollar budget's boundary is exact (no float
 drift). A budget refuses a call *before* it is made, when::
 
-    spent + reserved + estimated_prompt_tokens + completion_reserve  >  limit
+    spent + reserved + prompt_reserve + completion_reserve  >  limit
 
-where ``completion_reserve`` is the call's ``max_tokens`` when the guard is told it, else 1
-(every answer costs at least one token), and ``reserved`` is what calls already admitted but
-not yet finished have claimed (so concurrent calls cannot jointly overshoot). For dollars the
-same token counts are priced with the model's input and output prices. Reaching the limit
-exactly is allowed; one token (or one micro-cent) more is refused with ``BudgetExceeded``.
+Admission reserves the call's worst case, atomically (one lock, across event loops and
+threads), and settles it to the usage the provider reported when the call ends (the unused
+part is released). ``completion_reserve`` is the call's ``max_tokens``; a call without one
+is capped at ``DEFAULT_COMPLETION_RESERVE`` tokens or what the tightest budget has left,
+whichever is less, and that cap is sent with the call as its ``max_tokens``, so it holds. ``prompt_reserve`` is the estimated prompt (messages and tool schemas) times a
+correction learned per model: ``UNCALIBRATED_FACTOR`` until the model has reported usage
+(1 when you pass an exact ``token_estimator``), then the highest ratio of reported to
+estimated prompt tokens seen. For dollars the same token counts are priced with the
+model's input and output prices. Reaching the limit exactly is allowed; one token (or one
+micro-cent) more is refused with ``BudgetExceeded``. ``reserved`` is what calls already
+admitted but not yet finished have claimed, so concurrent calls cannot jointly overshoot.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +35,8 @@ from agentcast.observe.prices import PRICES
 
 log = logging.getLogger("agentcast.monitor")
 MILLION = Decimal(1_000_000)
+DEFAULT_COMPLETION_RESERVE = 1024  # tokens reserved (and sent as max_tokens) when unset
+UNCALIBRATED_FACTOR = 1.5  # prompt estimate margin until a model has reported usage
 
 
 # --- prices ---------------------------------------------------------------------------
@@ -101,6 +112,13 @@ def estimate_tokens(messages: Iterable[Any]) -> int:
         ascii_chars = sum(1 for ch in text if ord(ch) < 128)
         total += -(-ascii_chars // 4) + (len(text) - ascii_chars) + 4
     return total
+
+
+def estimate_tool_tokens(tools: Any) -> int:
+    """Tokens of tool schemas sent with a call (their JSON text, 4 characters a token)."""
+    if not tools:
+        return 0
+    return -(-len(json.dumps(tools, ensure_ascii=False, default=str)) // 4)
 
 
 # --- budgets --------------------------------------------------------------------------
@@ -227,7 +245,12 @@ class Monitor:
         self.by_model: dict[str, Usage] = {}
         self.by_agent: dict[str, Usage] = {}
         self._spend: dict[tuple[int, str | None, str | None], _Spend] = {}
-        self._pending: list[tuple[tuple[Any, ...], list[tuple[_Spend, int, Decimal]]]] = []
+        # reservation id -> (agent, config, model), raw prompt estimate, claims
+        self._pending: dict[int, tuple[tuple[Any, ...], int, list[tuple[_Spend, int, Decimal]]]] \
+            = {}
+        self._ids = itertools.count(1)
+        self._exact = token_estimator is not None
+        self._ratio: dict[str, float] = {}  # model -> highest reported / estimated prompt
         self._warned: set[str] = set()
         self._lock = threading.Lock()
 
@@ -248,21 +271,40 @@ class Monitor:
         return st
 
     # -- before the call -----------------------------------------------------------------
-    def guard(self, info: Mapping[str, Any]) -> None:
-        """Pre-call hook guard: refuse (raise BudgetExceeded) a call that would pass a budget."""
+    def prompt_factor(self, model: str) -> float:
+        """The margin put on this model's prompt estimate (see the module docstring)."""
+        with self._lock:
+            return self._factor(model)
+
+    def _factor(self, model: str) -> float:
+        if model in self._ratio:
+            return max(1.0, self._ratio[model])
+        return 1.0 if self._exact else UNCALIBRATED_FACTOR
+
+    def guard(self, info: dict[str, Any]) -> None:
+        """Pre-call hook guard: reserve the call's worst case, or refuse it (BudgetExceeded)
+        when that would pass a budget. Sets ``info["reservation"]`` (settled by ``record``)
+        and, when the call declares no ``max_tokens``, ``info["max_tokens"]`` to the
+        default cap that was reserved, which the caller sends with the call."""
         if not self.budgets:
             return
         model = str(info.get("model") or "")
         config = info.get("config_name")
         agent = info.get("agent")
-        prompt = int(self.estimate(list(info.get("messages") or ())))
-        reserve = int(info.get("max_tokens") or 1)
-        need_tokens = prompt + reserve
+        if not any(b.applies(agent, model, config) for b in self.budgets):
+            return
+        raw = int(self.estimate(list(info.get("messages") or ()))) \
+            + estimate_tool_tokens(info.get("tools"))
+        declared = info.get("max_tokens")
         price = self.price(model, config) if any(b.max_cost is not None for b in self.budgets) \
             else None
-        need_cost = price.cost(prompt, reserve) if price is not None else None
         refusal: tuple[BudgetAlert, str] | None = None
         with self._lock:
+            prompt = math.ceil(raw * self._factor(model))
+            reserve = int(declared) if declared is not None else \
+                self._default_cap(agent, model, config, prompt, price)
+            need_tokens = prompt + reserve
+            need_cost = price.cost(prompt, reserve) if price is not None else None
             claims: list[tuple[_Spend, int, Decimal]] = []
             for i, b in enumerate(self.budgets):
                 if not b.applies(agent, model, config):
@@ -276,8 +318,8 @@ class Monitor:
                                                True),
                                    f"token budget of {scope} ({b.max_tokens}) would be exceeded: "
                                    f"{st.tokens} spent + {st.reserved_tokens} in flight + "
-                                   f"{prompt} prompt (estimated) + {reserve} completion reserve "
-                                   f"= {after}")
+                                   f"{prompt} prompt (estimated, with margin) + {reserve} "
+                                   f"completion reserve = {after}")
                         break
                 if b.max_cost is not None and need_cost is not None:
                     limit = Decimal(str(b.max_cost))
@@ -294,7 +336,11 @@ class Monitor:
                 for st, t, c in claims:
                     st.reserved_tokens += t
                     st.reserved_cost += c
-                self._pending.append(((agent, config, model), claims))
+                rid = next(self._ids)
+                self._pending[rid] = ((agent, config, model), raw, claims)
+                info["reservation"] = rid
+                if declared is None:
+                    info["max_tokens"] = reserve
         if refusal is not None:
             alert, text = refusal
             log.error("refused a call of model %r by agent %r: %s", model, agent, text)
@@ -304,9 +350,36 @@ class Monitor:
             exc.scope = alert.scope  # type: ignore[attr-defined]
             raise exc
 
+    def _default_cap(self, agent: str | None, model: str, config: str | None, prompt: int,
+                     price: Price | None) -> int:
+        """The completion cap of a call without ``max_tokens``: ``DEFAULT_COMPLETION_RESERVE``
+        or what the tightest budget has left after the prompt, whichever is less (at least 1;
+        a call without room is then refused as usual)."""
+        cap = DEFAULT_COMPLETION_RESERVE
+        for i, b in enumerate(self.budgets):
+            if not b.applies(agent, model, config):
+                continue
+            st = self._state(i, b, agent, model)
+            if b.max_tokens is not None:
+                cap = min(cap, b.max_tokens - st.tokens - st.reserved_tokens - prompt)
+            if b.max_cost is not None and price is not None and price.output > 0:
+                room = Decimal(str(b.max_cost)) - st.cost - st.reserved_cost \
+                    - price.cost(prompt, 0)
+                cap = min(cap, math.floor(room * MILLION / price.output))
+        return max(1, cap)
+
+    def release(self, info: Mapping[str, Any]) -> None:
+        """Give back what ``guard`` reserved for a call that was then not made (another
+        guard refused it)."""
+        rid = info.get("reservation")
+        if rid is not None:
+            with self._lock:
+                self._settle(rid, ())
+
     # -- after the call ------------------------------------------------------------------
     def record(self, data: Mapping[str, Any]) -> Decimal | None:
-        """Count one ``model_call`` event; returns its cost (None when the price is unknown)."""
+        """Count one ``model_call`` event and settle its reservation; returns its cost (None
+        when the price is unknown)."""
         usage = data.get("usage")
         prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -316,20 +389,23 @@ class Monitor:
         price = self.price(model, config)
         cost = price.cost(prompt, completion) if price is not None else None
         alerts: list[BudgetAlert] = []
+        overshoot = None
         with self._lock:
             error = data.get("error") is not None
             self.total.add(prompt, completion, cost, error)
             self.by_model.setdefault(model, Usage()).add(prompt, completion, cost, error)
             if agent is not None:
                 self.by_agent.setdefault(str(agent), Usage()).add(prompt, completion, cost, error)
-            key = (agent, config, model)
-            for n, (k, claims) in enumerate(self._pending):
-                if k == key:
-                    del self._pending[n]
-                    for st, t, c in claims:
-                        st.reserved_tokens -= t
-                        st.reserved_cost -= c
-                    break
+            pending = self._settle(data.get("reservation"), (agent, config, model))
+            if pending is not None:
+                raw, claims = pending
+                if raw > 0 and prompt > 0:
+                    ratio = prompt / raw
+                    if ratio > self._ratio.get(model, 0.0):
+                        self._ratio[model] = ratio
+                reserved = max((t for _, t, _ in claims), default=0)
+                if claims and prompt + completion > reserved:
+                    overshoot = (prompt + completion, reserved)
             for i, b in enumerate(self.budgets):
                 if not b.applies(agent, model, config):
                     continue
@@ -338,8 +414,26 @@ class Monitor:
                 if cost is not None:
                     st.cost += cost
                 alerts.extend(self._crossed(b, st, b.label(b.key(agent, model))))
+        if overshoot is not None:
+            log.warning("model %r used %d tokens where %d were reserved: its prompts count more "
+                        "than estimated (later calls reserve more; pass token_estimator= with "
+                        "the provider's tokenizer for exact counts)", model, *overshoot)
         self._fire(alerts)
         return cost
+
+    def _settle(self, rid: Any, key: tuple[Any, ...]
+                ) -> tuple[int, list[tuple[_Spend, int, Decimal]]] | None:
+        """Release a reservation (by id, else the oldest one of the same call key)."""
+        if rid is None:  # an emitter that does not carry the id
+            rid = next((r for r, (k, _, _) in self._pending.items() if k == key), None)
+        found = self._pending.pop(rid, None) if rid is not None else None
+        if found is None:
+            return None
+        _, raw, claims = found
+        for st, t, c in claims:
+            st.reserved_tokens -= t
+            st.reserved_cost -= c
+        return raw, claims
 
     @staticmethod
     def _crossed(b: Budget, st: _Spend, scope: str) -> list[BudgetAlert]:
@@ -407,5 +501,6 @@ def print_usage(file: Any = None) -> dict[str, Any]:
     return usage
 
 
-__all__ = ["Budget", "BudgetAlert", "Monitor", "Price", "PriceTable", "Usage", "as_budgets",
-           "estimate_tokens", "format_usage", "print_usage"]
+__all__ = ["DEFAULT_COMPLETION_RESERVE", "UNCALIBRATED_FACTOR", "Budget", "BudgetAlert", "Monitor",
+           "Price", "PriceTable", "Usage", "as_budgets", "estimate_tokens", "estimate_tool_tokens",
+           "format_usage", "print_usage"]

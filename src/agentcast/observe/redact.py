@@ -3,7 +3,9 @@
 Every sink of the observability layer (terminal, JSON-lines log, run store, span attributes)
 passes text through one ``Redactor``, so a key that reaches a message, an error text or a
 config never lands on disk. Two nets: known secret *values* (configured keys, env vars
-named like ``*_API_KEY``) and *shapes* (``sk-...``, ``Bearer ...``, ``"api_key": ...``).
+named like ``*_API_KEY``, and everything registered in ``agentcast.secrets``: URL userinfo,
+auth headers, ``${VAR}`` values) and *shapes* (``sk-...``, ``Bearer ...``, ``Basic ...``,
+``"api_key": ...``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from agentcast import secrets
+
 MASK = "[REDACTED]"
 
 # Shapes of secrets, whatever their value; each with a cheap substring test that must pass
@@ -23,13 +27,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("sk-", re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}")),  # OpenAI, Anthropic, DeepSeek, DashScope
     ("aiza", re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}")),  # Google API keys
     ("bearer", re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=\-]{8,}")),
+    ("basic", re.compile(r"\bBasic\s+(?=[A-Za-z0-9+/]*[0-9+/=])[A-Za-z0-9+/]{8,}={0,2}")),
     ("_", re.compile(r"\b(?:ghp|gho|ghs|github_pat|xox[abpr]|hf)_[A-Za-z0-9_]{16,}")),
 )
 # key = value / "key": "value" for key names that always hold secrets.
 _FIELD_HINTS = ("key", "token", "secret", "password", "authorization")
 _FIELD = re.compile(
     r"(?i)(\"?'?(?:\b|_)(?:api[_-]?key|apikey|access[_-]?token|secret[_-]?key|"
-    r"client[_-]?secret|password|authorization|x-api-key)\b'?\"?\s*[:=]\s*\"?'?)"
+    r"client[_-]?secret|password|authorization|x-api-key)\b'?\"?\s*[:=]\s*\"?'?"
+    r"(?:(?:Basic|Bearer|Token|Digest)\s+)?)"
     r"([^\s\"',}]{4,})"
 )
 _SECRET_KEY_NAMES = re.compile(
@@ -46,6 +52,7 @@ class Redactor:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self._values: re.Pattern[str] | None = None
+        self._version = -1
         if from_env:
             self.add_env()
         for s in secrets:
@@ -67,7 +74,10 @@ class Redactor:
                 self.add(value)
 
     def add_from_config(self, config: Any) -> None:
-        """Collect values stored under secret-looking keys anywhere in a config structure."""
+        """Collect values stored under secret-looking keys anywhere in a config structure
+        (and register them, with URL userinfo, auth headers and ``${VAR}`` values,
+        process-wide: see agentcast.secrets)."""
+        secrets.register_config(config)
         if isinstance(config, Mapping):
             for key, value in config.items():
                 if isinstance(key, str) and _SECRET_KEY_NAMES.search(key) and isinstance(value, str):
@@ -78,10 +88,20 @@ class Redactor:
             for item in config:
                 self.add_from_config(item)
 
+    def _sync(self) -> None:
+        """Take in the values registered process-wide (agentcast.secrets) since last time."""
+        version = secrets.version()
+        if version != self._version:
+            self._version = version
+            for value in secrets.known() - self._secrets:
+                self.add(value)
+
     def text(self, text: str) -> str:
         """Redact one string."""
         if not text:
             return text
+        if secrets.version() != self._version:
+            self._sync()
         values = self._values
         if values is not None:
             text = values.sub(MASK, text)

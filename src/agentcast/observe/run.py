@@ -196,7 +196,7 @@ def start_run(
         raise
     run._undo.append(hooks.subscribe(run.on_event))
     if monitor.budgets:
-        run._undo.append(hooks.add_guard(monitor.guard))
+        run._undo.append(hooks.add_guard(monitor.guard, undo=monitor.release))
     with _lock:
         _current = _last = run
         if not _atexit_registered:

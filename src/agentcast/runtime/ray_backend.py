@@ -24,6 +24,14 @@ from agentcast.message import _PREFIX
 from agentcast.runtime.actor import CALL, OBSERVE
 from agentcast.runtime.ray_host import ADD, STATE, AgentHostActor, dumps_agent
 from agentcast.runtime.ray_link import LINKS, Link, RemotePlaceholder
+from agentcast.runtime.ray_net import (
+    LOOPBACK_IP,
+    binds_loopback_only,
+    check_loopback,
+    host_of,
+    loopback_only,
+    private_token_file,
+)
 from agentcast.runtime.scheduler import get_runtime
 
 DEFAULT_TIMEOUT = 600.0
@@ -51,22 +59,35 @@ def import_ray() -> Any:
 
 
 def ensure_ray(address: str | None = None) -> Any:
-    """Join ``address`` (or ``RAY_ADDRESS``), or start a small local Ray, once per process."""
+    """Join ``address`` (or ``RAY_ADDRESS``), or start a small local Ray, once per process.
+
+    The local Ray listens on 127.0.0.1 only (checked; see :mod:`agentcast.runtime.ray_net`)
+    and keeps Ray's default token authentication.
+    """
     ray = import_ray()
     if not ray.is_initialized():
         address = address or _settings["address"] or os.environ.get("RAY_ADDRESS") or None
         common: dict[str, Any] = {"log_to_driver": False, "namespace": "agentcast",
                                   "configure_logging": False}
         if address:
-            ray.init(address=address, **common)
+            if binds_loopback_only(host_of(address)):  # a one-machine head (127.0.0.1)
+                with loopback_only(ray):
+                    ray.init(address=address, **common)
+            else:
+                ray.init(address=address, **common)
         else:
-            ray.init(
-                address="local",  # a new local instance, not a stale one found on disk
-                num_cpus=os.cpu_count() or 2,
-                include_dashboard=False,
-                object_store_memory=int(os.environ.get("AGENTCAST_RAY_STORE", 512 * 2**20)),
-                **common,
-            )
+            with loopback_only(ray):  # one machine: listen on 127.0.0.1 only
+                ray.init(
+                    address="local",  # a new local instance, not a stale one found on disk
+                    num_cpus=os.cpu_count() or 2,
+                    include_dashboard=False,
+                    object_store_memory=int(os.environ.get("AGENTCAST_RAY_STORE",
+                                                           512 * 2**20)),
+                    _node_ip_address=LOOPBACK_IP,
+                    **common,
+                )
+            check_loopback(ray)
+            private_token_file(os.environ)
     if not _exit_hook[0]:
         # Registered after ray.init so that it runs before Ray's own exit hook: pending
         # remote calls and deliveries finish while Ray is still there.

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agentcast.studio.security import is_loopback, resolve_token
+from agentcast.netguard import display_host, token_url
+from agentcast.studio.security import resolve_token
 
 
 def _uvicorn() -> Any:
@@ -28,15 +29,20 @@ def _uvicorn() -> Any:
 class StudioServer:
     """The studio on ``host:port`` in a daemon thread. ``port=0`` picks a free port.
 
-    Bound beyond loopback without a token, it makes one up (see ``url``, which carries it).
+    It needs a token: ``token``, ``$AGENTCAST_STUDIO_TOKEN``, or one made up per start
+    (``generated``); ``token_url`` is the ready-to-open address carrying it. No token only
+    with ``auth="none-loopback-only"`` on a loopback host. ``allowed_hosts`` adds Host names
+    it answers to (e.g. the name a reverse proxy forwards).
     """
 
     def __init__(self, run_dir: str | Path = "runs", host: str = "127.0.0.1", port: int = 0,
-                 token: str | None = None) -> None:
+                 token: str | None = None, *, auth: str | None = None,
+                 allowed_hosts: tuple[str, ...] | list[str] = ()) -> None:
         self.run_dir = Path(run_dir)
         self.host = host
         self.port = port
-        self.token = resolve_token(host, token)
+        self.allowed_hosts = tuple(allowed_hosts)
+        self.token, self.generated = resolve_token(host, token, auth)
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -44,18 +50,20 @@ class StudioServer:
         uvicorn = _uvicorn()
         from agentcast.studio.server import create_app
 
-        app = create_app(self.run_dir, token=self.token)
+        app = create_app(self.run_dir, token=self.token, host=self.host,
+                         allowed_hosts=self.allowed_hosts)
         return uvicorn.Config(app, host=self.host, port=self.port, log_level="warning",
                               timeout_graceful_shutdown=1, lifespan="off")
 
     @property
     def url(self) -> str:
-        host = self.host if is_loopback(self.host) or self.host not in ("0.0.0.0", "::") \
-            else "127.0.0.1"
-        if ":" in host and not host.startswith("["):
-            host = f"[{host}]"
-        base = f"http://{host}:{self.port}/"
-        return base + (f"?token={self.token}" if self.token else "")
+        """The studio's address (without the token)."""
+        return f"http://{display_host(self.host)}:{self.port}/"
+
+    @property
+    def token_url(self) -> str:
+        """The ready-to-open address: ``url`` with ``?token=``."""
+        return token_url(self.url, self.token)
 
     def start(self, timeout: float = 15.0) -> StudioServer:
         uvicorn = _uvicorn()

@@ -2,22 +2,22 @@
 
 The studio reads a directory full of model output and serves it to a browser, so two rules
 hold everywhere: a file is served only when its real path (symlinks followed) lies inside
-the run's directory, and a studio reachable from other machines needs an access token.
+the run's directory, and every request needs the access token (even on loopback, as in
+Jupyter) and passes the Host and Origin checks of :mod:`agentcast.netguard`.
 Pure stdlib, so the rules are testable without the web stack.
 """
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import os
-import secrets
 from pathlib import Path
+
+from agentcast import netguard
 
 # The run's own records are not attachments; their content is served (redacted) by the API.
 PRIVATE_NAMES = ("store.db", "inbox.db", "log.jsonl")
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 TOKEN_COOKIE = "agentcast_studio_token"
+TOKEN_ENV = "AGENTCAST_STUDIO_TOKEN"
 
 
 def safe_file(run_path: str | Path, rel: str) -> Path | None:
@@ -43,44 +43,20 @@ def safe_file(run_path: str | Path, rel: str) -> Path | None:
     return Path(candidate)
 
 
-def is_loopback(host: str) -> bool:
-    """True when binding ``host`` keeps the studio on this machine."""
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+def resolve_token(host: str, token: str | None, auth: str | None = None
+                  ) -> tuple[str | None, bool]:
+    """The studio's token: given, ``$AGENTCAST_STUDIO_TOKEN``, or generated per start
+    (see :func:`agentcast.netguard.resolve_token`); and whether it was generated."""
+    return netguard.resolve_token(host, token, auth, env_var=TOKEN_ENV)
 
 
-def resolve_token(host: str, token: str | None) -> str | None:
-    """The token to require: the given one; a fresh one when bound beyond loopback."""
-    if token:
-        return token
-    env = os.environ.get("AGENTCAST_STUDIO_TOKEN")
-    if env:
-        return env
-    if is_loopback(host):
-        return None
-    return secrets.token_urlsafe(18)
+def host_ok(host_header: str | None, bound: str = "127.0.0.1") -> bool:
+    """The Host check (no DNS rebinding): see :func:`agentcast.netguard.host_allowed`."""
+    return netguard.host_allowed(host_header, bound)
 
 
-def token_ok(expected: str | None, *candidates: str | None) -> bool:
-    """Constant-time check of any presented token."""
-    if expected is None:
-        return True
-    want = expected.encode()
-    return any(c is not None and hmac.compare_digest(c.encode(), want) for c in candidates)
+is_loopback = netguard.is_loopback
+token_ok = netguard.token_matches
 
-
-def host_ok(host_header: str | None) -> bool:
-    """Without a token the studio answers only to loopback Host names (no DNS rebinding)."""
-    if not host_header:
-        return False
-    host = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
-    if host.startswith("[") and "]" in host:
-        host = host[: host.index("]") + 1]
-    return is_loopback(host)
-
-
-__all__ = ["TOKEN_COOKIE", "host_ok", "is_loopback", "resolve_token", "safe_file", "token_ok"]
+__all__ = ["TOKEN_COOKIE", "TOKEN_ENV", "host_ok", "is_loopback", "resolve_token", "safe_file",
+           "token_ok"]

@@ -22,9 +22,11 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from agentcast.exceptions import InsecureServerError
+from agentcast.netguard import Guard, is_loopback
 from agentcast.studio import data
 from agentcast.studio.inbox import Inbox
-from agentcast.studio.security import TOKEN_COOKIE, host_ok, safe_file, token_ok
+from agentcast.studio.security import TOKEN_COOKIE, safe_file
 
 STATIC = Path(__file__).with_name("static")
 POLL = 0.2  # seconds between looks at a run's files while a page is watching
@@ -63,9 +65,17 @@ def _sse(event: str, payload: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(payload, default=str)}\n\n".encode()
 
 
-def create_app(run_dir: str | Path = "runs", *, token: str | None = None) -> FastAPI:
-    """The studio app over the runs in ``run_dir``. With ``token`` every request needs it
-    (``Authorization: Bearer``, ``?token=`` once, after which a cookie carries it)."""
+def create_app(run_dir: str | Path = "runs", *, token: str | None, host: str = "127.0.0.1",
+               allowed_hosts: tuple[str, ...] = ()) -> FastAPI:
+    """The studio app over the runs in ``run_dir``, served on ``host``.
+
+    ``token`` is required by name (None only for a loopback studio asked to run without
+    one): every request needs it as ``Authorization: Bearer``, or ``?token=`` once, after
+    which an HttpOnly SameSite=Strict cookie carries it. Host and Origin are checked always.
+    """
+    if token is None and not is_loopback(host):
+        raise InsecureServerError(f"refusing a studio without a token on {host!r}: give "
+                                  "token=..., or bind a loopback address")
     root = Path(run_dir).absolute()
     app = FastAPI(title="agentcast studio", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.run_dir = root
@@ -73,27 +83,16 @@ def create_app(run_dir: str | Path = "runs", *, token: str | None = None) -> Fas
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:
-        given = request.query_params.get("token")
-        auth = request.headers.get("authorization", "")
-        bearer = auth[7:] if auth.lower().startswith("bearer ") else None
-        if token is None:
-            if not host_ok(request.headers.get("host")):
-                return JSONResponse({"detail": "studio answers only to localhost"}, 403)
-        elif not token_ok(token, given, bearer, request.cookies.get(TOKEN_COOKIE)):
-            if request.url.path.startswith("/api/"):
-                return JSONResponse({"detail": "access token required"}, 401)
-            return HTMLResponse(_LOGIN, 401)
-        if request.method == "POST":
-            if "application/json" not in request.headers.get("content-type", ""):
-                return JSONResponse({"detail": "expected application/json"}, 415)
-            origin = request.headers.get("origin")
-            if origin and origin.split("://", 1)[-1] != request.headers.get("host"):
-                return JSONResponse({"detail": "cross-origin request refused"}, 403)
+        if request.method == "POST" and \
+                "application/json" not in request.headers.get("content-type", ""):
+            return JSONResponse({"detail": "expected application/json"}, 415)
         response: Response = await call_next(request)
-        if token is not None and given is not None:
-            response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+    # Outermost: nothing runs before the Host, Origin and token checks.
+    app.add_middleware(Guard, bound=host, token=token, allowed_hosts=allowed_hosts,
+                       cookie_name=TOKEN_COOKIE, deny=_deny)
 
     @app.get("/favicon.ico")
     async def favicon() -> Response:
@@ -204,6 +203,13 @@ async def _stream(request: Request, root: Path, rid: str, path: Path,
         if quiet >= PING:
             quiet = 0.0
             yield b": ping\n\n"
+
+
+def _deny(scope: dict[str, Any], status: int, detail: str) -> tuple[bytes, bytes]:
+    """A refused page request gets a short page saying what to do; the API gets JSON."""
+    if status == 401 and not str(scope.get("path", "")).startswith("/api/"):
+        return _LOGIN.encode(), b"text/html; charset=utf-8"
+    return json.dumps({"detail": detail}).encode(), b"application/json"
 
 
 _FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1l7 7-7 7-7-7z"'

@@ -1,4 +1,5 @@
-"""Test doubles users can use: scripted models and a local OpenAI-compatible server.
+"""Test doubles users can use: scripted models, a local OpenAI-compatible server and a
+throw-away PostgreSQL server.
 
 Names load lazily so that importing one double does not start or import the others.
 """
@@ -11,6 +12,7 @@ _EXPORTS: dict[str, str] = {
     "ScriptedModel": "agentcast.testing.scripted",
     "FunctionModel": "agentcast.testing.scripted",
     "OpenAITestServer": "agentcast.testing.openai_server",
+    "PostgresServer": "agentcast.testing.postgres",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -42,7 +42,7 @@ from agentcast.testing._dialects import DIALECTS, Dialect, Reply, chat_dialect, 
 from agentcast.testing._media import PNG_1PX, MediaEndpoints, _estimate
 
 FAULT_KINDS = ("429", "500", "502", "503", "529", "400", "401", "403", "404", "reset",
-               "timeout", "truncate", "malformed")
+               "timeout", "truncate", "malformed", "echo")
 TRANSIENT_FAULTS = ("429", "500", "503", "reset", "truncate", "malformed")
 
 
@@ -50,7 +50,9 @@ TRANSIENT_FAULTS = ("429", "500", "503", "reset", "truncate", "malformed")
 class Fault:
     """One injected failure. ``kind`` is an HTTP status ("429", "503", ...) or "reset",
     "timeout" (sleep ``delay`` s before closing), "truncate" (cut the body or stream
-    half-way) or "malformed" (a 200 whose JSON does not parse)."""
+    half-way), "malformed" (a 200 whose JSON does not parse) or "echo" (a 400 whose error
+    message repeats the request line, headers and body, as some servers do: for testing
+    that credentials are masked)."""
 
     kind: str
     retry_after: float | None = None
@@ -401,6 +403,10 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
                 self._stream([dialect.malformed_frame()], dialect.stream_content_type, False)
             else:
                 self._send(200, b'{"id": "x", "choices": [{"message": {"content": "he')
+        elif fault.kind == "echo":
+            echoed = json.dumps({"path": self.path, "headers": dict(req.headers),
+                                 "body": req.body.decode("utf-8", "replace")})
+            self._json(400, dialect.error(400, f"Invalid request. You sent: {echoed}"))
         elif fault.kind == "truncate":
             if kind == "chat":
                 self._chat(req, dialect, cut=True)

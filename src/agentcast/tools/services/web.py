@@ -1,18 +1,24 @@
-"""Fetch a web page as text, and download files into the run directory."""
+"""Fetch a web page as text, and download files into the run directory.
+
+Both go through ``_http.fetch``: local and private addresses are refused (checked on the
+address actually connected to, every redirect hop again) unless the developer allows them
+with ``allow_private=True`` or names hosts in ``allowed_hosts``; the bytes read are capped
+(``max_bytes``) and one ``timeout`` covers the whole fetch.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import unquote, urlparse
 
-from agentcast.exceptions import ToolExecutionError
 from agentcast.tools.response import ToolResponse
 from agentcast.tools.schema import Hidden
-from agentcast.tools.services._http import check_url, client
+from agentcast.tools.services._http import DEFAULT_TIMEOUT, Resolver, check_url, fetch
 
 _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header",
@@ -74,25 +80,29 @@ async def fetch_webpage(
     url: str,
     max_chars: Annotated[int, Hidden] = 20_000,
     allow_private: Annotated[bool, Hidden] = False,
+    allowed_hosts: Annotated[Sequence[str], Hidden] = (),
+    max_bytes: Annotated[int, Hidden] = 2 * 1024 * 1024,
+    timeout: Annotated[float, Hidden] = DEFAULT_TIMEOUT,
+    resolver: Annotated[Resolver | None, Hidden] = None,
 ) -> ToolResponse:
     """Fetch a web page and return its text content.
 
     Args:
         url: The http(s) address of the page.
     """
-    check_url(url)
-    async with client(allow_private=allow_private) as http:
-        resp = await http.get(url)
-    if resp.status_code >= 400:
-        return ToolResponse.error(f"{url} answered HTTP {resp.status_code}")
+    resp = await fetch(url, max_bytes=max_bytes, timeout=timeout, allow_private=allow_private,
+                       allowed_hosts=allowed_hosts, resolver=resolver)
+    if resp.status >= 400:
+        return ToolResponse.error(f"{url} answered HTTP {resp.status}")
     ctype = resp.headers.get("content-type", "")
-    if "html" in ctype or resp.text.lstrip()[:1] == "<":
-        title, text = html_to_text(resp.text)
+    body = resp.text
+    if "html" in ctype or body.lstrip()[:1] == "<":
+        title, text = html_to_text(body)
     else:
-        title, text = "", resp.text
-    if len(text) > max_chars:
+        title, text = "", body
+    if len(text) > max_chars or resp.truncated:
         text = text[:max_chars] + "\n... [truncated]"
-    return ToolResponse.success({"url": str(resp.url), "title": title, "text": text})
+    return ToolResponse.success({"url": resp.url, "title": title, "text": text})
 
 
 def default_run_dir() -> Path:
@@ -116,6 +126,9 @@ async def download_file(
     directory: Annotated[str | None, Hidden] = None,
     max_bytes: Annotated[int, Hidden] = 50 * 1024 * 1024,
     allow_private: Annotated[bool, Hidden] = False,
+    allowed_hosts: Annotated[Sequence[str], Hidden] = (),
+    timeout: Annotated[float, Hidden] = 120.0,
+    resolver: Annotated[Resolver | None, Hidden] = None,
 ) -> ToolResponse:
     """Download a file from the web into the run directory.
 
@@ -129,18 +142,18 @@ async def download_file(
     name = filename or os.path.basename(unquote(urlparse(url).path)) or "download"
     name = re.sub(r"[^\w.\-]+", "_", os.path.basename(name)).lstrip(".") or "download"
     target = folder / name
-    size = 0
-    async with client(allow_private=allow_private) as http, http.stream("GET", url) as resp:
-        if resp.status_code >= 400:
-            return ToolResponse.error(f"{url} answered HTTP {resp.status_code}")
+    try:
         with open(target, "wb") as fh:
-            async for chunk in resp.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    fh.close()
-                    target.unlink(missing_ok=True)
-                    raise ToolExecutionError(f"{url} is larger than {max_bytes} bytes; stopped")
-                fh.write(chunk)
+            resp = await fetch(url, max_bytes=max_bytes, truncate=False, timeout=timeout,
+                               allow_private=allow_private, allowed_hosts=allowed_hosts,
+                               resolver=resolver, sink=fh.write)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    if resp.status >= 400:
+        target.unlink(missing_ok=True)
+        return ToolResponse.error(f"{url} answered HTTP {resp.status}")
+    size = resp.size
     path = str(target.resolve())
     return ToolResponse.success(f"saved {size} bytes to {path}", urls=[path])
 
