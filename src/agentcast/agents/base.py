@@ -106,10 +106,20 @@ class Agent(Actor):
         if isinstance(model, ChatModelBase):
             kwargs.setdefault("agent", self.name)
         durable = hooks.durable
-        if durable is None:
-            response = await model(messages, **kwargs)
-        else:  # journaled: answered from the record when this call already ran
-            response = await durable.model_call(messages, lambda: model(messages, **kwargs))
+
+        async def one(m: Any) -> ModelResponse:
+            if durable is None:
+                return await m(messages, **kwargs)  # type: ignore[no-any-return]
+            # journaled: answered from the record when this call already ran
+            return await durable.model_call(  # type: ignore[no-any-return]
+                messages, lambda: m(messages, **kwargs), config=m.config_name)
+
+        if hooks.guards:  # a budget may refuse the call; its on_exceed says what then
+            from agentcast.durable.budgets import call_with_budget_actions
+
+            response = await call_with_budget_actions(self.name, model, one)
+        else:
+            response = await one(model)
         if live:
             self._streamed = True
             console().print()

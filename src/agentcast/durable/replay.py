@@ -161,6 +161,12 @@ class Durable:
             actor.sys_prompt = state["sys_prompt"]
         if state.get("extra"):
             actor.load_state_dict(state["extra"])
+        k = 1
+        while (sub := self.journal.subcalls.get((actor.name, rec.seq, "model", k))) is not None:
+            if sub.done:  # what the skipped reply spent still counts against budgets
+                _restore_spend(actor.name, decode_model_response(sub.result),
+                               sub.result.get("config"))
+            k += 1
         self.replayed += 1
         return decode_result(rec.result)
 
@@ -252,7 +258,8 @@ class Durable:
             self.journal.record_input(k, what, dg, fp)
 
     # --- model and tool calls inside an agent call ----------------------------------------
-    async def model_call(self, messages: Any, run: Callable[[], Awaitable[Any]]) -> Any:
+    async def model_call(self, messages: Any, run: Callable[[], Awaitable[Any]], *,
+                         config: str | None = None) -> Any:
         scope = _scope.get()
         if scope is None:
             return await run()
@@ -266,10 +273,12 @@ class Durable:
                     f"model call {k} of {scope.agent}#{scope.seq} was recorded with another "
                     "prompt", call=f"{scope.agent}#{scope.seq}/model{k}",
                     recorded=rec.digest, now=dg)
-            return decode_model_response(rec.result)
+            response = decode_model_response(rec.result)
+            _restore_spend(scope.agent, response, config)
+            return response
         response = await run()  # not recorded, or in flight at a crash: models are retried
         self.journal.record_subcall(scope.agent, scope.seq, "model", k, dg, done=True,
-                                    result=encode_model_response(response))
+                                    result=encode_model_response(response, config))
         return response
 
     async def tool_call(self, name: str, arguments: Any, *, safe_to_repeat: bool,
@@ -321,6 +330,16 @@ class Durable:
         self.journal.close()
 
 
+def _restore_spend(agent: str, response: Any, config: str | None) -> None:
+    """A replayed model call costs nothing now, but its spending counts against budgets."""
+    from agentcast.observe.run import current_run
+
+    run = current_run()
+    if run is not None and run.monitor.budgets:
+        run.monitor.restore(agent, response.model, config, response.usage.prompt_tokens,
+                            response.usage.completion_tokens)
+
+
 def _is_placeholder(value: Any) -> bool:
     from agentcast.message import Placeholder
 
@@ -339,13 +358,13 @@ def _settled(x: Any) -> Any:
 
 
 # --- model responses -----------------------------------------------------------------------
-def encode_model_response(r: Any) -> dict[str, Any]:
+def encode_model_response(r: Any, config: str | None = None) -> dict[str, Any]:
     parsed = r.parsed
     if hasattr(parsed, "model_dump"):
         cls = type(parsed)
         parsed = {"$pydantic": f"{cls.__module__}:{cls.__qualname__}",
                   "data": parsed.model_dump(mode="json")}
-    return {"text": r.text, "model": r.model, "parsed": parsed,
+    return {"text": r.text, "model": r.model, "config": config, "parsed": parsed,
             "tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments}
                            for c in r.tool_calls],
             "usage": [r.usage.prompt_tokens, r.usage.completion_tokens]}

@@ -129,6 +129,12 @@ class Budget:
     ``agent``/``model`` narrow the scope (a model matches its model name or config name);
     ``"*"`` means each agent (or model) separately. ``alert_at`` are fractions of the limit at
     which an alert is logged and ``on_alert`` is called, once each.
+
+    ``on_exceed`` says what happens *before* a call would cross it: ``"stop"`` (the default:
+    the call raises ``BudgetExceeded``), ``"fallback"`` (the call goes to the cheaper
+    ``fallback`` model, a config name or model), or ``"approve"`` (the run pauses until a
+    person approves spending past the budget; durable, see docs/durable.md). Each decision
+    and its reason are recorded as a ``budget`` agent event.
     """
 
     max_cost: float | None = None
@@ -138,10 +144,18 @@ class Budget:
     alert_at: Sequence[float] = (0.5, 0.8, 0.9)
     on_alert: Callable[[BudgetAlert], Any] | None = None
     name: str | None = None
+    on_exceed: str = "stop"
+    fallback: Any = None  # a model config name or model, for on_exceed="fallback"
 
     def __post_init__(self) -> None:
         if self.max_cost is None and self.max_tokens is None:
             raise ConfigError("a Budget needs max_cost (dollars) or max_tokens", field="budgets")
+        if self.on_exceed not in ("stop", "fallback", "approve"):
+            raise ConfigError(f"Budget.on_exceed must be 'stop', 'fallback' or 'approve', got "
+                              f"{self.on_exceed!r}", field="on_exceed")
+        if self.on_exceed == "fallback" and self.fallback is None:
+            raise ConfigError("Budget(on_exceed='fallback') needs fallback= (a cheaper model)",
+                              field="fallback")
 
     def applies(self, agent: str | None, model: str, config_name: str | None) -> bool:
         if self.agent not in (None, "*") and agent != self.agent:
@@ -178,6 +192,8 @@ class _Spend:
     cost: Decimal = Decimal(0)
     reserved_tokens: int = 0
     reserved_cost: Decimal = Decimal(0)
+    granted_tokens: int = 0  # spending past the limit a person approved
+    granted_cost: Decimal = Decimal(0)
     fired: set[tuple[str, float]] = field(default_factory=set)
 
 
@@ -313,7 +329,7 @@ class Monitor:
                 scope = b.label(b.key(agent, model))
                 if b.max_tokens is not None:
                     after = st.tokens + st.reserved_tokens + need_tokens
-                    if after > b.max_tokens:
+                    if after > b.max_tokens + st.granted_tokens:
                         refusal = (BudgetAlert(b, scope, "tokens", 1.0, st.tokens, b.max_tokens,
                                                True),
                                    f"token budget of {scope} ({b.max_tokens}) would be exceeded: "
@@ -324,7 +340,7 @@ class Monitor:
                 if b.max_cost is not None and need_cost is not None:
                     limit = Decimal(str(b.max_cost))
                     after_cost = st.cost + st.reserved_cost + need_cost
-                    if after_cost > limit:
+                    if after_cost > limit + st.granted_cost:
                         refusal = (BudgetAlert(b, scope, "usd", 1.0, float(st.cost), b.max_cost,
                                                True),
                                    f"dollar budget of {scope} (${b.max_cost}) would be exceeded: "
@@ -332,6 +348,9 @@ class Monitor:
                                    f"${need_cost:f} for this call = ${after_cost:f}")
                         break
                 claims.append((st, need_tokens, need_cost or Decimal(0)))
+            refused_key: tuple[Any, ...] = ()
+            if refusal is not None:  # the loop stopped at the budget that refused
+                refused_key = (i, *b.key(agent, model))
             if refusal is None:
                 for st, t, c in claims:
                     st.reserved_tokens += t
@@ -348,7 +367,32 @@ class Monitor:
             exc = BudgetExceeded(text)
             exc.budget = alert.budget  # type: ignore[attr-defined]
             exc.scope = alert.scope  # type: ignore[attr-defined]
+            exc.need = (refused_key, need_tokens, need_cost)  # type: ignore[attr-defined]
             raise exc
+
+    def grant(self, need: tuple[Any, int, Decimal | None]) -> None:
+        """Let one refused call's worth of spending (``BudgetExceeded.need``) past its budget:
+        a person approved it (``Budget(on_exceed="approve")``)."""
+        key, tokens, cost = need
+        with self._lock:
+            st = self._spend.setdefault(key, _Spend())
+            st.granted_tokens += tokens
+            st.granted_cost += cost or Decimal(0)
+
+    def restore(self, agent: str | None, model: str, config: str | None, prompt: int,
+                completion: int) -> None:
+        """Count a model call a resumed durable run answered from its record against the
+        budgets (it cost nothing now, but it was spent in this run)."""
+        price = self.price(model, config) if any(b.max_cost is not None for b in self.budgets) \
+            else None
+        cost = price.cost(prompt, completion) if price is not None else None
+        with self._lock:
+            for i, b in enumerate(self.budgets):
+                if b.applies(agent, model, config):
+                    st = self._state(i, b, agent, model)
+                    st.tokens += prompt + completion
+                    if cost is not None:
+                        st.cost += cost
 
     def _default_cap(self, agent: str | None, model: str, config: str | None, prompt: int,
                      price: Price | None) -> int:
