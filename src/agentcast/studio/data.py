@@ -312,3 +312,30 @@ def snapshot(run_id: str, run_dir: Path, agent: str | None = None) -> tuple[Any,
 
 __all__ = ["RunData", "conversation", "media", "pending_inputs", "run_info", "run_styles",
            "runs", "snapshot", "style", "usage", "valid_run_id"]
+
+
+# --- approvals and budget decisions (durable runs) ------------------------------------------
+def approvals(run_id: str, run_dir: str | Path) -> dict[str, Any]:
+    """The run's approval requests (newest last) and its budget decisions with reasons."""
+    from agentcast.durable import approvals as store
+
+    requests = [r for r in store.list_requests(run_dir) if r["run_id"] == run_id]
+    decisions = [{"ts": e["ts"], "agent": e["agent"], **(e["detail"] or {})}
+                 for e in query.agent_events(run_id, run_dir=run_dir) if e["event"] == "budget"]
+    return {"requests": requests, "budget_decisions": decisions}
+
+
+def decide_approval(run_id: str, run_dir: str | Path, req_id: str, approve: bool,
+                    reason: str) -> dict[str, Any]:
+    """Approve or deny one of this run's requests from the page (KeyError: not this run's)."""
+    from agentcast.durable import approvals as store
+    from agentcast.exceptions import ApprovalError
+
+    if not any(r["id"] == req_id and r["run_id"] == run_id
+               for r in store.list_requests(run_dir)):
+        raise KeyError(req_id)
+    try:
+        return store.decide(req_id, approve, run_dir=run_dir, by="studio", reason=reason)
+    except ApprovalError as exc:
+        raise ValueError(str(exc)) from exc
+

@@ -150,6 +150,32 @@ def create_app(run_dir: str | Path = "runs", *, token: str | None, host: str = "
             raise HTTPException(409, "this request is not waiting for an answer")
         return {"ok": True}
 
+    @app.get("/api/runs/{run_id}/approvals")
+    async def approvals(run_id: str) -> Any:
+        rid, _ = _run_path(root, run_id)
+        return await run_in_threadpool(data.approvals, rid, root)
+
+    @app.post("/api/runs/{run_id}/approvals/{req_id}")
+    async def decide(run_id: str, req_id: str, request: Request) -> Any:
+        rid, _ = _run_path(root, run_id)
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise HTTPException(400, "body must be JSON") from exc
+        if not isinstance(body, dict) or not isinstance(body.get("approve"), bool):
+            raise HTTPException(422, "expected {\"approve\": true|false, \"reason\"?: string}")
+        reason = body.get("reason") or ""
+        if not isinstance(reason, str):
+            raise HTTPException(422, "reason must be a string")
+        try:
+            row = await run_in_threadpool(data.decide_approval, rid, root, req_id,
+                                          body["approve"], reason)
+        except KeyError as exc:
+            raise HTTPException(404, "no such approval request") from exc
+        except ValueError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        return row
+
     @app.get("/api/runs/{run_id}/files/{rel:path}")
     async def files(run_id: str, rel: str) -> Response:
         _, path = _run_path(root, run_id)

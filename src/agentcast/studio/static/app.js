@@ -320,7 +320,39 @@ function showTab(tab) {
   $("#conversation").hidden = tab !== "conversation"; $("#inputs").hidden = tab !== "conversation";
   $("#agents").hidden = tab !== "conversation"; $("#pov").hidden = tab !== "conversation" || !S.agent;
   $("#usage").hidden = tab !== "usage";
+  $("#approvals").hidden = tab !== "approvals";
   if (tab === "usage") loadUsage();
+  if (tab === "approvals") loadApprovals();
+}
+
+// --- approvals and budget decisions (durable runs) ------------------------------------------
+async function loadApprovals() {
+  if (!S.run) return;
+  let a; try { a = await api("/api/runs/" + encodeURIComponent(S.run) + "/approvals"); } catch (e) { return; }
+  const when = (ts) => ts ? new Date(ts * 1000).toLocaleString() : "";
+  const decideBtn = (r, approve) => el("button", { class: approve ? "approve" : "deny",
+    "data-testid": (approve ? "approve-" : "deny-") + r.id, text: approve ? "Approve" : "Deny",
+    onclick: async () => {
+      const reason = approve ? "" : (prompt("Reason (shown to the model)?") || "");
+      await api("/api/runs/" + encodeURIComponent(S.run) + "/approvals/" + encodeURIComponent(r.id),
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ approve, reason }) });
+      loadApprovals();
+    } });
+  const rows = a.requests.map((r) => el("tr", { "data-testid": "approval-" + r.id, class: "st-" + r.status },
+    el("td", { text: r.id }), el("td", { text: r.agent || "" }), el("td", { text: r.tool }),
+    el("td", {}, el("code", { text: r.arguments })), el("td", { text: r.status, "data-testid": "status-" + r.id }),
+    el("td", { text: [r.decided_by, r.reason].filter(Boolean).join(": ") }), el("td", { text: when(r.requested) }),
+    el("td", {}, r.status === "pending" ? decideBtn(r, true) : null, r.status === "pending" ? decideBtn(r, false) : null)));
+  const decisions = a.budget_decisions.map((d) => el("li", { "data-testid": "budget-decision" },
+    el("b", { text: d.action }), " ", el("span", { text: (d.agent || "") + " · " + (d.budget || "") + " · " + when(d.ts) }),
+    el("div", { class: "muted", text: d.reason || "" })));
+  $("#approvals").replaceChildren(
+    el("h3", { text: "Approval requests" }),
+    rows.length ? el("table", { class: "usage" }, el("tr", {}, ...["id", "agent", "tool", "arguments", "status", "decided", "asked", ""].map((h) => el("th", { text: h }))), ...rows)
+      : el("p", { class: "muted", text: "No tool call or budget has asked for approval in this run." }),
+    el("h3", { text: "Budget decisions" }),
+    decisions.length ? el("ul", { class: "decisions" }, ...decisions)
+      : el("p", { class: "muted", text: "No budget was reached." }));
 }
 
 // --- start -----------------------------------------------------------------------------------
