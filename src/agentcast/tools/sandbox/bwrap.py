@@ -25,10 +25,11 @@ from pathlib import Path
 from agentcast.exceptions import SandboxUnavailableError
 from agentcast.tools.sandbox import policy
 
-HOW_TO_FIX = ("install bubblewrap (apt-get install bubblewrap) and allow user namespaces "
-              "(sysctl user.max_user_namespaces=15000, and on Debian "
-              "kernel.unprivileged_userns_clone=1), or run agentcast as root; or opt in, "
-              "knowingly, to the weaker mode by name: Sandbox(mode='rlimits-unsafe')")
+INSTALL_HINT = ("install bubblewrap (apt-get install bubblewrap) and allow user namespaces "
+                "(sysctl user.max_user_namespaces=15000, and on Debian "
+                "kernel.unprivileged_userns_clone=1), or run agentcast as root")
+HOW_TO_FIX = (INSTALL_HINT + "; or opt in, knowingly, to the weaker mode by name: "
+              "Sandbox(mode='rlimits-unsafe')")
 LAUNCHER_SOURCE = (Path(__file__).parent / "launcher.py").read_text()
 # Capabilities the launcher (root, PID 1) keeps to drop the command to the sandbox uid and to
 # end the namespace's processes; the command itself gets none.
@@ -120,4 +121,4 @@ def probe(bwrap: str, *, uid: int | None) -> None:
                                       f"{HOW_TO_FIX}")
 
 
-__all__ = ["HOW_TO_FIX", "argv", "find", "launcher_command", "probe"]
+__all__ = ["HOW_TO_FIX", "INSTALL_HINT", "argv", "find", "launcher_command", "probe"]

@@ -26,7 +26,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -90,7 +90,7 @@ class Sandbox:
         elif not uids.is_root():
             raise SandboxUnavailableError(
                 "the 'rlimits-unsafe' mode runs code under a fresh unprivileged uid, which "
-                f"needs root; as a normal user use the default mode: {bwrap.HOW_TO_FIX}")
+                f"needs root; as a normal user use the default mode: {bwrap.INSTALL_HINT}")
 
     def _env(self, workdir: str) -> dict[str, str]:
         path = os.pathsep.join([str(Path(self.interpreter).parent), "/usr/local/bin",
@@ -182,25 +182,24 @@ class Sandbox:
                 raise SandboxUnavailableError(
                     f"{argv[0]} cannot run as the unprivileged uid {uid} (its directory is not "
                     "readable by other users, e.g. under /root); refusing to run it as root. "
-                    f"Use the default mode: {bwrap.HOW_TO_FIX}")
+                    f"Use the default mode: {bwrap.INSTALL_HINT}")
             for root, dirs, files in os.walk(wd):
                 for name in [root] + [os.path.join(root, n) for n in dirs + files]:
                     with contextlib.suppress(OSError):
                         os.chown(name, uid, uid, follow_symlinks=False)
-            try:
-                result, _ = await self._spawn([*drop, *argv], wd, stdin, timeout, pass_fds=(),
-                                              close_after_start=None, side=None,
-                                              isolation=policy.RLIMITS_UNSAFE)
-            finally:
-                await asyncio.to_thread(uids.kill_uid, uid)  # setsid children included
+            result, _ = await self._spawn([*drop, *argv], wd, stdin, timeout, pass_fds=(),
+                                          close_after_start=None, side=None,
+                                          isolation=policy.RLIMITS_UNSAFE,
+                                          after_exit=lambda: uids.kill_uid(uid))
         result.warnings.append("rlimits-unsafe (chosen by name): no filesystem or network "
                                "isolation and no total disk quota")
         return result
 
     async def _spawn(self, argv: list[str], wd: str, stdin: str | None, deadline: float, *,
                      pass_fds: tuple[int, ...], close_after_start: int | None,
-                     side: tuple[int, Any, int] | None,
-                     isolation: str) -> tuple[ExecutionResult, tuple[dict[str, Any], bool]]:
+                     side: tuple[int, Any, int] | None, isolation: str,
+                     after_exit: Callable[[], None] | None = None,
+                     ) -> tuple[ExecutionResult, tuple[dict[str, Any], bool]]:
         limit = self.limits.max_output_chars
         started = time.perf_counter()
         try:
@@ -237,19 +236,19 @@ class Sandbox:
                 proc.stdin.write(stdin.encode())
                 await proc.stdin.drain()
                 proc.stdin.close()
-        timed_out = False
         try:
-            await asyncio.wait_for(proc.wait(), deadline)
-        except asyncio.TimeoutError:
-            timed_out = True
+            timed_out = not await _exited(proc, deadline)
         except asyncio.CancelledError:
             _kill_group(proc.pid)
+            if after_exit:
+                await asyncio.to_thread(after_exit)
             if side_task:
                 side_task.cancel()
             raise
         _kill_group(proc.pid)  # leftovers (background children) go too
-        if timed_out:
-            await proc.wait()
+        if after_exit:
+            await asyncio.to_thread(after_exit)
+        await proc.wait()
         warnings: list[str] = []
         try:
             out, err = await asyncio.wait_for(readers, 5)
@@ -282,6 +281,19 @@ class Sandbox:
 
     async def run_shell(self, command: str, **kwargs: Any) -> ExecutionResult:
         return await self.run(["/bin/sh", "-c", command], **kwargs)
+
+
+async def _exited(proc: asyncio.subprocess.Process, timeout: float) -> bool:
+    """Whether the process itself exited within ``timeout`` (``proc.wait()`` would also wait
+    for every holder of its pipes, such as a daemonized child, to let go)."""
+    end = time.monotonic() + timeout
+    delay = 0.002
+    while proc.returncode is None:
+        if time.monotonic() >= end:
+            return False
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.05)
+    return True
 
 
 async def _read_side(fd: int, spool: Any, cap: int) -> tuple[dict[str, Any], bool]:

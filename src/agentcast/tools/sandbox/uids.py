@@ -27,8 +27,9 @@ def is_root() -> bool:
     return os.geteuid() == 0
 
 
-def processes_of(uid: int) -> list[int]:
-    """Pids of the live (not zombie) processes of ``uid`` in this PID namespace."""
+def processes_of(uid: int, *, zombies: bool = False) -> list[int]:
+    """Pids of the processes of ``uid`` in this PID namespace; zombies (dead, not yet reaped,
+    but still counted by RLIMIT_NPROC) only when asked."""
     pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -36,7 +37,7 @@ def processes_of(uid: int) -> list[int]:
                 if os.stat(f"/proc/{entry}").st_uid == uid:
                     with open(f"/proc/{entry}/stat", "rb") as fh:
                         state = fh.read().rsplit(b")", 1)[-1].split()[0]
-                    if state != b"Z":
+                    if zombies or state != b"Z":
                         pids.append(int(entry))
     return pids
 
@@ -46,7 +47,7 @@ def fresh_uid() -> Iterator[int]:
     """A pool uid no process runs as, reserved for the duration of the block."""
     with _lock:
         for uid in range(UID_POOL_BASE, UID_POOL_BASE + UID_POOL_SIZE):
-            if uid not in _in_use and not processes_of(uid):
+            if uid not in _in_use and not processes_of(uid, zombies=True):
                 _in_use.add(uid)
                 break
         else:
