@@ -33,7 +33,7 @@ print('uid', os.getuid(), os.geteuid(), 'gid', os.getgid(), 'groups', os.getgrou
 
 def read_attempt(paths: list[str]) -> str:
     return "\n".join([
-        "for p in %r:" % (paths,),
+        f"for p in {paths!r}:",
         "    try:",
         "        data = open(p).read()",
         "        print('ESCAPED read', p, len(data))",
@@ -44,7 +44,7 @@ def read_attempt(paths: list[str]) -> str:
 
 def write_attempt(paths: list[str]) -> str:
     return "\n".join([
-        "for p in %r:" % (paths,),
+        f"for p in {paths!r}:",
         "    try:",
         "        open(p, 'w').write('escaped')",
         "        print('ESCAPED write', p)",

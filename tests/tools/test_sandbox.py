@@ -333,3 +333,21 @@ async def test_agent_carries_on_after_every_escape_attempt_in_parallel():
     assert "root:" not in results["shadow"].content
     assert results["ok"].content == "42" and not results["ok"].metadata.get("is_error")
     assert not os.path.exists("/work/agentcast-escaped")
+
+
+async def test_every_code_runner_refuses_the_same_way():
+    """Chat code blocks and the programmer agent share the policy: no bubblewrap, no run."""
+    import agentcast as ac
+    from agentcast import Msg
+    from agentcast.patterns.code import CodeBlock, CodeExecutor
+    from agentcast.testing import ScriptedModel
+
+    missing = Sandbox(LIMITS, bwrap="/nonexistent/bwrap")
+    with pytest.raises(SandboxUnavailableError, match="apt-get install bubblewrap"):
+        await CodeExecutor(missing).execute([CodeBlock("python", "print('ran anyway')")])
+    agent = ac.ProgrammerAgent("coder", model=ScriptedModel(["```python\nprint(1)\n```"]),
+                               sandbox=missing)
+    with pytest.raises(SandboxUnavailableError, match="apt-get install bubblewrap"):
+        await agent.reply(Msg("user", "print 1", role="user"))
+    default_agent = ac.ProgrammerAgent("p", model=ScriptedModel([]))
+    assert CodeExecutor().sandbox.mode == default_agent.sandbox.mode == "bwrap"

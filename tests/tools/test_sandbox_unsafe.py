@@ -19,9 +19,9 @@ from agentcast.tools.sandbox import RLIMITS_UNSAFE, Sandbox, SandboxLimits
 
 from .sandbox_helpers import (
     CHECK_IDENTITY,
-    SYSTEM_PYTHON,
     FORK_BOMB,
     LIMITS,
+    SYSTEM_PYTHON,
     connect_attempt,
     host_files,
     host_write_targets,

@@ -48,7 +48,7 @@ def interpreter_dirs(executable: str | None = None) -> list[str]:
     out = []
     for path in sorted(candidates):
         path = os.path.realpath(path)
-        if path == "/usr" or path.startswith("/usr/") and not path.startswith("/usr/local"):
+        if path == "/usr" or (path.startswith("/usr/") and not path.startswith("/usr/local")):
             continue  # a system Python: /usr/bin and /usr/lib are bound anyway
         if path in TOO_BROAD:
             raise ConfigError(f"the interpreter's directory {path} would expose too much of "
