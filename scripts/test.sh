@@ -8,6 +8,7 @@ PY=${PYTHON:-python3}
 
 # --- system packages (Debian) the tests use: a real headless browser, the sandbox -------
 APT_PACKAGES="chromium bubblewrap"
+APT_PACKAGES="$APT_PACKAGES python3"  # sandbox tests: a system Python any uid can run
 missing=""
 for pkg in $APT_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

@@ -351,3 +351,19 @@ async def test_every_code_runner_refuses_the_same_way():
         await agent.reply(Msg("user", "print 1", role="user"))
     default_agent = ac.ProgrammerAgent("p", model=ScriptedModel([]))
     assert CodeExecutor().sandbox.mode == default_agent.sandbox.mode == "bwrap"
+
+
+def test_the_sandbox_doc_snippets_run():
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "sandbox.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(), re.S)
+    assert blocks
+    env = {**os.environ, "PYTHONPATH": str(doc.parents[1] / "src")}
+    for code in blocks:
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, timeout=120, cwd="/")
+        assert proc.returncode == 0, proc.stderr[-2000:]
