@@ -367,3 +367,36 @@ def test_the_sandbox_doc_snippets_run():
         proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                               text=True, timeout=120, cwd="/")
         assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+async def test_the_host_environment_does_not_leak(monkeypatch):
+    monkeypatch.setenv("AGENTCAST_TEST_API_KEY", "sk-secret-value")
+    r = await sandbox(env={"GIVEN": "by the developer"}).run_python(
+        "import os\nprint(sorted(os.environ))\nprint(os.environ['GIVEN'])")
+    assert r.ok and "AGENTCAST_TEST_API_KEY" not in r.stdout and "sk-secret" not in r.stdout
+    assert r.stdout.splitlines()[-1] == "by the developer"
+
+
+async def test_no_user_namespace_inside():
+    """A nested user namespace would make the code "root" in it: tmpfs mounts of any size
+    (around the quota) and kernel paths reserved to root. The seccomp filter refuses it;
+    threads, fork and subprocesses still work."""
+    code = ("import ctypes, os, subprocess, threading\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            "print('unshare', libc.unshare(0x10000000), ctypes.get_errno())\n"
+            "r = subprocess.run(['unshare', '--user', '--map-root-user', 'true'])\n"
+            "print('unshare-cmd', r.returncode)\n"
+            "t = threading.Thread(target=print, args=('thread',)); t.start(); t.join()\n")
+    r = await sandbox().run_python(code)
+    assert r.ok, r.summary()
+    assert r.stdout.splitlines() == ["unshare -1 1", "unshare-cmd 1", "thread"], r.stdout
+
+
+def test_the_seccomp_filter_is_well_formed():
+    from agentcast.tools.sandbox import seccomp
+
+    for machine in ("x86_64", "aarch64"):
+        prog = seccomp.program(machine)
+        assert len(prog) % 8 == 0 and 8 < len(prog) // 8 < 64
+    with pytest.raises(SandboxUnavailableError, match="architecture"):
+        seccomp.program("mips")

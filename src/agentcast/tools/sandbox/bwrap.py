@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from agentcast.exceptions import SandboxUnavailableError
-from agentcast.tools.sandbox import policy
+from agentcast.tools.sandbox import policy, seccomp
 
 INSTALL_HINT = ("install bubblewrap (apt-get install bubblewrap) and allow user namespaces "
                 "(sysctl user.max_user_namespaces=15000, and on Debian "
@@ -44,9 +44,10 @@ def find(bwrap: str) -> str:
 
 
 def argv(bwrap_path: str, *, workdir: str, disk_bytes: int, tmp_bytes: int,
-         interpreter: str, expose: list[str], uid: int | None) -> list[str]:
-    """Everything before the launcher's own command line."""
-    args = [bwrap_path, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+         interpreter: str, expose: list[str], uid: int | None, seccomp_fd: int) -> list[str]:
+    """Everything before the launcher's own command line. ``seccomp_fd``: an open file with
+    the filter of ``seccomp.program()`` (passed to the child)."""
+    args = [bwrap_path, "--seccomp", str(seccomp_fd), "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent",
             "--new-session", "--as-pid-1"]
     if uid is None:  # a normal user: a user namespace with the caller's uid, no capabilities
@@ -102,10 +103,13 @@ def probe(bwrap: str, *, uid: int | None) -> None:
     if key not in _probed:
         wd = tempfile.mkdtemp(prefix="agentcast-probe-")
         try:
-            cmd = [*argv(path, workdir=wd, disk_bytes=1 << 20, tmp_bytes=1 << 20,
-                         interpreter=sys.executable, expose=[], uid=uid),
-                   "--", sys.executable, "-I", "-S", "-c", "import os; print(os.getuid())"]
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+            with seccomp.open_program() as filt:
+                cmd = [*argv(path, workdir=wd, disk_bytes=1 << 20, tmp_bytes=1 << 20,
+                             interpreter=sys.executable, expose=[], uid=uid,
+                             seccomp_fd=filt.fileno()),
+                       "--", sys.executable, "-I", "-S", "-c", "import os; print(os.getuid())"]
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
+                                      pass_fds=(filt.fileno(),))
             if proc.returncode == 0 and proc.stdout.strip():
                 _probed[key] = None
             else:

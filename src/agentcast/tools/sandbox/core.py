@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from agentcast.exceptions import SandboxError, SandboxUnavailableError
-from agentcast.tools.sandbox import bwrap, policy, transfer, uids
+from agentcast.tools.sandbox import bwrap, policy, seccomp, transfer, uids
 from agentcast.tools.sandbox.result import ExecutionResult, SandboxLimits
 
 GRACE_SECONDS = 15.0  # after the timeout: copying the workdir out, tearing down
@@ -130,18 +130,20 @@ class Sandbox:
         with contextlib.ExitStack() as stack:
             packed: IO[bytes] = stack.enter_context(
                 transfer.pack(wd, limits.disk_bytes) if sync else open(os.devnull, "rb"))
+            filt = stack.enter_context(seccomp.open_program())
             uid = stack.enter_context(uids.fresh_uid()) if uids.is_root() else None
             drop = uids.drop_argv(uid) if uid is not None else []
             out_r, out_w = os.pipe()
             cmd = bwrap.argv(bwrap.find(self.bwrap), workdir=wd, disk_bytes=limits.disk_bytes,
                              tmp_bytes=limits.tmp_bytes, interpreter=self.interpreter,
-                             expose=self.expose, uid=uid)
+                             expose=self.expose, uid=uid, seccomp_fd=filt.fileno())
             cmd += ["--", *bwrap.launcher_command(
                 self.interpreter, uid=uid, workdir=wd, timeout=timeout, drop=drop,
                 unpack=sync, pack=sync, in_fd=packed.fileno(), out_fd=out_w), *argv]
             spool = stack.enter_context(tempfile.SpooledTemporaryFile(8 * 1024 * 1024))
             result, (status, overflow) = await self._spawn(
-                cmd, wd, stdin, timeout + GRACE_SECONDS, pass_fds=(packed.fileno(), out_w),
+                cmd, wd, stdin, timeout + GRACE_SECONDS,
+                pass_fds=(packed.fileno(), out_w, filt.fileno()),
                 close_after_start=out_w,
                 side=(out_r, spool, limits.disk_bytes + 64 * 1024 * 1024),
                 isolation=policy.BWRAP)
