@@ -193,6 +193,9 @@ async def test_a_workdir_over_the_quota_is_refused(tmp_path):
     (tmp_path / "big").write_bytes(b"x" * (9 * MB))
     with pytest.raises(SandboxError, match="disk_bytes"):
         await sandbox().run_python("print(1)", workdir=str(tmp_path))
+    small_files = SandboxLimits(timeout=10, file_size_bytes=4 * MB, disk_bytes=16 * MB)
+    with pytest.raises(SandboxError, match="file_size_bytes"):
+        await sandbox(small_files).run_python("print(1)", workdir=str(tmp_path))
 
 
 def _tar(*members: tuple[tarfile.TarInfo, bytes]) -> io.BytesIO:

@@ -129,7 +129,8 @@ class Sandbox:
         limits = self.limits
         with contextlib.ExitStack() as stack:
             packed: IO[bytes] = stack.enter_context(
-                transfer.pack(wd, limits.disk_bytes) if sync else open(os.devnull, "rb"))
+                transfer.pack(wd, limits.disk_bytes, limits.file_size_bytes) if sync
+                else open(os.devnull, "rb"))
             filt = stack.enter_context(seccomp.open_program())
             uid = stack.enter_context(uids.fresh_uid()) if uids.is_root() else None
             drop = uids.drop_argv(uid) if uid is not None else []

@@ -23,7 +23,6 @@ import os
 import signal
 import stat
 import sys
-import tarfile
 import time
 
 IN_FD, OUT_FD = 3, 4  # replaced by the config's fds in main()
@@ -52,6 +51,8 @@ def as_user(uid: int | None, work: object) -> int:
 
 
 def unpack(workdir: str) -> None:
+    import tarfile  # only when a workdir is synced: it is slow to import
+
     with os.fdopen(IN_FD, "rb") as fh, tarfile.open(fileobj=fh, mode="r|") as tar:
         for member in tar:
             if not (member.isfile() or member.isdir()):
@@ -70,6 +71,8 @@ def unpack(workdir: str) -> None:
 
 def pack(workdir: str) -> None:
     """The workdir's regular files and directories, as a tar on OUT_FD (nothing is followed)."""
+    import tarfile
+
     with os.fdopen(OUT_FD, "wb") as fh, tarfile.open(fileobj=fh, mode="w|") as tar:
         for root, dirs, files in os.walk(workdir):
             for name in sorted(dirs) + sorted(files):

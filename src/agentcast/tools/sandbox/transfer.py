@@ -24,27 +24,38 @@ MAX_ENTRIES = 100_000
 
 
 def workdir_size(workdir: str) -> int:
-    total = 0
+    return sum(size for _path, size in _regular_files(workdir))
+
+
+def _regular_files(workdir: str) -> list[tuple[str, int]]:
+    found = []
     for root, _dirs, files in os.walk(workdir):
         for name in files:
             with contextlib.suppress(OSError):
-                st = os.lstat(os.path.join(root, name))
+                path = os.path.join(root, name)
+                st = os.lstat(path)
                 if stat.S_ISREG(st.st_mode):
-                    total += st.st_size
-    return total
+                    found.append((path, st.st_size))
+    return found
 
 
-def pack(workdir: str, limit: int) -> IO[bytes]:
+def pack(workdir: str, limit: int, file_limit: int | None = None) -> IO[bytes]:
     """The workdir's regular files and directories as a tar in an unlinked temporary file
-    (rewound). SandboxError if they hold more than ``limit`` bytes (the disk quota)."""
-    size = workdir_size(workdir)
+    (rewound). SandboxError if they hold more than ``limit`` bytes (the disk quota) or one
+    is larger than ``file_limit`` (it could not be written inside)."""
+    files = _regular_files(workdir)
+    size = sum(n for _path, n in files)
     if size > limit:
         raise SandboxError(f"the working directory {workdir} holds {size} bytes, more than "
                            f"the sandbox disk quota (disk_bytes={limit})")
+    for path, n in files:
+        if file_limit is not None and n > file_limit:
+            raise SandboxError(f"{path} has {n} bytes, more than one sandboxed file may have "
+                               f"(file_size_bytes={file_limit})")
     out = tempfile.TemporaryFile()
     with tarfile.open(fileobj=out, mode="w") as tar:
-        for root, dirs, files in os.walk(workdir):
-            for name in sorted(dirs) + sorted(files):
+        for root, dirs, names in os.walk(workdir):
+            for name in sorted(dirs) + sorted(names):
                 path = os.path.join(root, name)
                 st = os.lstat(path)
                 if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
