@@ -147,3 +147,22 @@ async def test_what_it_does_not_isolate():
         for path in targets:
             if os.path.exists(path):
                 os.unlink(path)
+
+
+def test_two_programs_never_share_a_sandbox_uid():
+    import subprocess
+    import sys
+
+    from agentcast.tools.sandbox.uids import fresh_uid
+
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom agentcast.tools.sandbox.uids import fresh_uid\n"
+         "with fresh_uid() as uid:\n    print(uid, flush=True)\n    sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        theirs = int(other.stdout.readline())
+        with fresh_uid() as mine:
+            assert mine != theirs
+    finally:
+        other.communicate("", timeout=30)

@@ -8,6 +8,7 @@ that run's processes, and "every process of the uid" is exactly that run's proce
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -19,6 +20,7 @@ from agentcast.exceptions import SandboxUnavailableError
 
 UID_POOL_BASE = 200_000
 UID_POOL_SIZE = 1024
+LOCK_DIR = "/run/agentcast-sandbox-uids"
 _in_use: set[int] = set()
 _lock = threading.Lock()
 
@@ -42,20 +44,44 @@ def processes_of(uid: int, *, zombies: bool = False) -> list[int]:
     return pids
 
 
+def _lock_file(uid: int) -> int | None:
+    """An exclusive lock on ``uid`` shared with other agentcast processes on this host (a
+    root-only directory under /run), or None if another process holds it."""
+    os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
+    fd = os.open(os.path.join(LOCK_DIR, str(uid)), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
+                 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 @contextlib.contextmanager
 def fresh_uid() -> Iterator[int]:
-    """A pool uid no process runs as, reserved for the duration of the block."""
+    """A pool uid no process runs as and no other execution (here or in another agentcast
+    process) holds, reserved for the duration of the block."""
+    lock = None
     with _lock:
         for uid in range(UID_POOL_BASE, UID_POOL_BASE + UID_POOL_SIZE):
-            if uid not in _in_use and not processes_of(uid, zombies=True):
-                _in_use.add(uid)
-                break
+            if uid in _in_use:
+                continue
+            lock = _lock_file(uid)
+            if lock is None:
+                continue
+            if processes_of(uid, zombies=True):
+                os.close(lock)
+                continue
+            _in_use.add(uid)
+            break
         else:
             raise SandboxUnavailableError(
                 f"all {UID_POOL_SIZE} sandbox uids from {UID_POOL_BASE} are busy")
     try:
         yield uid
     finally:
+        os.close(lock)
         with _lock:
             _in_use.discard(uid)
 
