@@ -403,3 +403,13 @@ def test_the_seccomp_filter_is_well_formed():
         assert len(prog) % 8 == 0 and 8 < len(prog) // 8 < 64
     with pytest.raises(SandboxUnavailableError, match="architecture"):
         seccomp.program("mips")
+
+
+def test_a_jupyter_kernel_refuses_unless_its_missing_sandbox_is_named():
+    # here, not in test_jupyter.py: that module skips without the extra; this must not
+    from agentcast.tools.jupyter import JupyterSession
+
+    for mode in (None, "bwrap", "rlimits-unsafe"):
+        with pytest.raises(SandboxUnavailableError, match="mode='unsandboxed'"):
+            JupyterSession(mode=mode)
+    assert JupyterSession(mode="unsandboxed").mode == "unsandboxed"
