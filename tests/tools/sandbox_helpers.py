@@ -9,18 +9,39 @@ from __future__ import annotations
 import contextlib
 import os
 import selectors
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+import pytest
 
 from agentcast.tools.sandbox import SandboxLimits
 
 MB = 1024 * 1024
 SYSTEM_PYTHON = "/usr/bin/python3"  # reachable by any uid (scripts/test.sh installs it)
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
+
+
+@pytest.fixture(scope="session", name="nobody_src")
+def nobody_src_fixture() -> Iterator[str]:
+    """A copy of the source any uid can read (the checkout may sit in a 0700 directory, as
+    the fresh-run layout's does)."""
+    top = tempfile.mkdtemp(prefix="agentcast-src-", dir="/tmp")
+    try:
+        shutil.copytree(os.path.join(SRC, "agentcast"), os.path.join(top, "agentcast"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for root, dirs, files in os.walk(top):
+            os.chmod(root, 0o755)
+            for name in files:
+                os.chmod(os.path.join(root, name), 0o644)
+        yield top
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
 LIMITS = SandboxLimits(timeout=10, cpu_seconds=3, memory_bytes=512 * MB, max_processes=32,
                        max_output_chars=2000, disk_bytes=8 * MB, tmp_bytes=4 * MB)
 
@@ -179,16 +200,16 @@ def host_write_targets() -> list[str]:
             f"/dev/shm/agentcast-escape-{tag}"]
 
 
-def run_as_nobody(script: str, timeout: float = 120) -> str:
+def run_as_nobody(src: str, script: str, timeout: float = 120) -> str:
     """Run ``script`` (with ``asyncio``, ``Sandbox``, ``SandboxLimits`` and
     ``SandboxUnavailableError`` imported) as uid 65534 with the system Python: a real normal
     user. The tools package's __init__ (which needs pydantic, absent from the system Python)
     is skipped; the sandbox modules themselves need only the standard library."""
     prelude = (
         "import sys, types, asyncio, json\n"
-        f"sys.path.insert(0, {SRC!r})\n"
+        f"sys.path.insert(0, {src!r})\n"
         "pkg = types.ModuleType('agentcast.tools')\n"
-        f"pkg.__path__ = [{os.path.join(SRC, 'agentcast', 'tools')!r}]\n"
+        f"pkg.__path__ = [{os.path.join(src, 'agentcast', 'tools')!r}]\n"
         "sys.modules['agentcast.tools'] = pkg\n"
         "from agentcast.tools.sandbox import Sandbox, SandboxLimits\n"
         "from agentcast.exceptions import SandboxUnavailableError\n")

@@ -19,7 +19,12 @@ import pytest
 
 from agentcast.tools.sandbox import Sandbox
 
-from .sandbox_helpers import LIMITS, SYSTEM_PYTHON, run_as_nobody
+from .sandbox_helpers import (  # noqa: F401 - nobody_src_fixture is the nobody_src fixture
+    LIMITS,
+    SYSTEM_PYTHON,
+    nobody_src_fixture,
+    run_as_nobody,
+)
 
 PLACES = ("/home", "/root", "/tmp")
 
@@ -81,7 +86,7 @@ def nobody_workdir():
         shutil.rmtree(wd, ignore_errors=True)
 
 
-def test_a_normal_user_gets_the_same_isolation(nobody_workdir):
+def test_a_normal_user_gets_the_same_isolation(nobody_workdir, nobody_src):
     """Not root: bubblewrap's user namespace maps the caller's own uid; same guarantees."""
     assert shutil.which(SYSTEM_PYTHON), f"{SYSTEM_PYTHON} missing: apt-get install python3"
     wd = nobody_workdir
@@ -109,7 +114,7 @@ def test_a_normal_user_gets_the_same_isolation(nobody_workdir):
         f"workdir={str(wd)!r}))\n"
         "print(json.dumps([r.exit_code, r.stdout, r.stderr, r.isolation, r.warnings]))\n")
     exit_code, out, err, isolation, warnings = __import__("json").loads(
-        run_as_nobody(script).splitlines()[-1])
+        run_as_nobody(nobody_src, script).splitlines()[-1])
     assert isolation == "bwrap" and warnings == [], (out, err, warnings)
     lines = out.splitlines()
     assert lines[0] == "id 65534 0000000000000000"

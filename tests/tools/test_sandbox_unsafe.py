@@ -26,6 +26,7 @@ from .sandbox_helpers import (
     host_files,
     host_write_targets,
     listeners,
+    nobody_src_fixture,  # noqa: F401 - the nobody_src fixture
     read_attempt,
     run_as_nobody,
     setsid_child,
@@ -46,9 +47,9 @@ def _needs_root_and_system_python():
     assert shutil.which(SYSTEM_PYTHON), f"{SYSTEM_PYTHON} missing: apt-get install python3"
 
 
-def test_refuses_as_a_normal_user():
+def test_refuses_as_a_normal_user(nobody_src):
     # a real unprivileged process asks for the mode: it cannot get a fresh uid, so it refuses
-    out = run_as_nobody(
+    out = run_as_nobody(nobody_src,
         "try:\n    asyncio.run(Sandbox(mode='rlimits-unsafe').run_python('print(1)'))\n"
         "    print('ran')\n"
         "except SandboxUnavailableError as exc:\n    print('refused:', exc)\n")
