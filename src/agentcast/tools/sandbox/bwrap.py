@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -29,7 +30,6 @@ INSTALL_HINT = ("install bubblewrap (apt-get install bubblewrap) and allow user 
                 "kernel.unprivileged_userns_clone=1), or run agentcast as root")
 HOW_TO_FIX = (INSTALL_HINT + "; or opt in, knowingly, to the weaker mode by name: "
               "Sandbox(mode='rlimits-unsafe')")
-LAUNCHER_SOURCE = (Path(__file__).parent / "launcher.py").read_text()
 # Capabilities the launcher (root, PID 1) keeps to drop the command to the sandbox uid and to
 # end the namespace's processes; the command itself gets none.
 LAUNCHER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_CHOWN", "CAP_KILL",
@@ -89,7 +89,13 @@ def launcher_command(interpreter: str, *, uid: int | None, workdir: str, timeout
                      out_fd: int) -> list[str]:
     config = {"uid": uid, "workdir": workdir, "timeout": timeout, "drop": drop,
               "unpack": unpack, "pack": pack, "in_fd": in_fd, "out_fd": out_fd}
-    return [interpreter, "-I", "-S", "-c", LAUNCHER_SOURCE, json.dumps(config)]
+    return [interpreter, "-I", "-S", "-c", launcher_source(), json.dumps(config)]
+
+
+@functools.lru_cache(maxsize=1)
+def launcher_source() -> str:
+    """launcher.py's source, passed with ``-c`` (read on first use, not at import)."""
+    return (Path(__file__).parent / "launcher.py").read_text()
 
 
 _probed: dict[tuple[str, bool], str | None] = {}
@@ -124,4 +130,5 @@ def probe(bwrap: str, *, uid: int | None) -> None:
                                       f"{HOW_TO_FIX}")
 
 
-__all__ = ["HOW_TO_FIX", "INSTALL_HINT", "argv", "find", "launcher_command", "probe"]
+__all__ = ["HOW_TO_FIX", "INSTALL_HINT", "argv", "find", "launcher_command", "launcher_source",
+           "probe"]
