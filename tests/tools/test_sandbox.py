@@ -279,6 +279,10 @@ def test_bad_mode_and_limits_are_named():
     with pytest.raises(ConfigError) as info:
         Sandbox(expose=["/etc"])
     assert info.value.field == "expose"
+    for bad in ("python3", "/nonexistent/python"):
+        with pytest.raises(ConfigError) as info:
+            Sandbox(interpreter=bad)
+        assert info.value.field == "interpreter"
 
 
 async def test_expose_adds_a_read_only_path(tmp_path):

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from agentcast.exceptions import SandboxError, SandboxUnavailableError
+from agentcast.exceptions import ConfigError, SandboxError, SandboxUnavailableError
 from agentcast.tools.sandbox import bwrap, policy, seccomp, transfer, uids
 from agentcast.tools.sandbox.result import ExecutionResult, SandboxLimits
 
@@ -81,6 +81,9 @@ class Sandbox:
         self.bwrap = bwrap
         self.expose = policy.check_exposed(expose)
         self.interpreter = interpreter or sys.executable
+        if not (os.path.isabs(self.interpreter) and os.access(self.interpreter, os.X_OK)):
+            raise ConfigError(f"interpreter: {self.interpreter!r} is not an executable given "
+                              "by its absolute path", field="interpreter")
         self.env = dict(env or {})
 
     def check(self) -> None:
@@ -213,6 +216,8 @@ class Sandbox:
                 start_new_session=True, preexec_fn=_preexec(self.limits), pass_fds=pass_fds,
             )
         except OSError as exc:
+            if side:
+                os.close(side[0])
             raise SandboxError(f"could not start the sandboxed process: {exc}") from exc
         finally:
             if close_after_start is not None:
