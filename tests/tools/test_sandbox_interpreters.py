@@ -125,3 +125,23 @@ def test_a_normal_user_gets_the_same_isolation(nobody_workdir, nobody_src):
     assert exit_code != 0 and "No space left on device" in err  # the quota holds here too
     assert not os.path.exists(f"/tmp/agentcast-nobody-{tag}")
     assert (wd / "out.txt").read_text() == "back"
+
+
+def test_a_normal_user_with_many_processes_can_still_run_code(nobody_src):
+    """RLIMIT_NPROC counts all of a normal user's processes (user namespaces included): the
+    sandbox's process budget comes on top of what the caller already runs."""
+    script = (
+        "import subprocess\n"
+        "busy = [subprocess.Popen(['sleep', '60']) for _ in range(80)]\n"
+        "try:\n"
+        "    limits = SandboxLimits(timeout=10, cpu_seconds=3, max_processes=16)\n"
+        f"    sbx = Sandbox(limits, interpreter={SYSTEM_PYTHON!r})\n"
+        "    r = asyncio.run(sbx.run_python('import subprocess; print(subprocess.run([\"true\"]).returncode)'))\n"
+        "    print(json.dumps([r.exit_code, r.stdout, r.stderr]))\n"
+        "finally:\n"
+        "    for p in busy:\n"
+        "        p.kill()\n"
+        "        p.wait()\n")
+    exit_code, out, err = __import__("json").loads(run_as_nobody(nobody_src, script)
+                                                   .splitlines()[-1])
+    assert exit_code == 0 and out == "0\n", err

@@ -38,7 +38,7 @@ GRACE_SECONDS = 15.0  # after the timeout: copying the workdir out, tearing down
 STATUS_LINE_MAX = 4096
 
 
-def _preexec(limits: SandboxLimits) -> Any:
+def _preexec(limits: SandboxLimits, nproc: int | None) -> Any:
     import resource
 
     def apply() -> None:
@@ -46,7 +46,7 @@ def _preexec(limits: SandboxLimits) -> Any:
             (resource.RLIMIT_CPU, limits.cpu_seconds),
             (resource.RLIMIT_AS, limits.memory_bytes),
             (resource.RLIMIT_FSIZE, limits.file_size_bytes),
-            (resource.RLIMIT_NPROC, limits.max_processes),
+            (resource.RLIMIT_NPROC, nproc),
             (resource.RLIMIT_CORE, 0),
         ]
         for which, value in pairs:
@@ -150,7 +150,7 @@ class Sandbox:
                 pass_fds=(packed.fileno(), out_w, filt.fileno()),
                 close_after_start=out_w,
                 side=(out_r, spool, limits.disk_bytes + 64 * 1024 * 1024),
-                isolation=policy.BWRAP)
+                isolation=policy.BWRAP, nproc=_process_budget(limits, uid))
             warnings = result.warnings
             if "returncode" in status:
                 result.exit_code = status["returncode"]  # the command's, not bubblewrap's
@@ -196,6 +196,7 @@ class Sandbox:
             result, _ = await self._spawn([*drop, *argv], wd, stdin, timeout, pass_fds=(),
                                           close_after_start=None, side=None,
                                           isolation=policy.RLIMITS_UNSAFE,
+                                          nproc=self.limits.max_processes,
                                           after_exit=lambda: uids.kill_uid(uid))
         result.warnings.append("rlimits-unsafe (chosen by name): no filesystem or network "
                                "isolation and no total disk quota")
@@ -204,7 +205,7 @@ class Sandbox:
     async def _spawn(self, argv: list[str], wd: str, stdin: str | None, deadline: float, *,
                      pass_fds: tuple[int, ...], close_after_start: int | None,
                      side: tuple[int, Any, int] | None, isolation: str,
-                     after_exit: Callable[[], None] | None = None,
+                     nproc: int | None, after_exit: Callable[[], None] | None = None,
                      ) -> tuple[ExecutionResult, tuple[dict[str, Any], bool]]:
         limit = self.limits.max_output_chars
         started = time.perf_counter()
@@ -213,7 +214,7 @@ class Sandbox:
                 *argv, cwd=wd if isolation != policy.BWRAP else "/", env=self._env(wd),
                 stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                start_new_session=True, preexec_fn=_preexec(self.limits), pass_fds=pass_fds,
+                start_new_session=True, preexec_fn=_preexec(self.limits, nproc), pass_fds=pass_fds,
             )
         except OSError as exc:
             if side:
@@ -289,6 +290,15 @@ class Sandbox:
 
     async def run_shell(self, command: str, **kwargs: Any) -> ExecutionResult:
         return await self.run(["/bin/sh", "-c", command], **kwargs)
+
+
+def _process_budget(limits: SandboxLimits, uid: int | None) -> int | None:
+    """RLIMIT_NPROC for one run. Under a fresh uid it is the limit itself. A normal user's
+    limit counts all their processes, user namespaces included (the kernel checks every
+    level), so the run's budget comes on top of what the caller already runs."""
+    if limits.max_processes is None or uid is not None:
+        return limits.max_processes
+    return limits.max_processes + len(uids.processes_of(os.getuid(), zombies=True))
 
 
 async def _exited(proc: asyncio.subprocess.Process, timeout: float) -> bool:
