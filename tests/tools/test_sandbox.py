@@ -185,6 +185,7 @@ async def test_workdir_goes_in_and_comes_back(tmp_path):
     assert not (wd / "sub" / "gone.txt").exists() and (wd / "sub").is_dir()
     assert not os.path.lexists(wd / "out" / "evil") and not os.path.lexists(wd / "out" / "fifo")
     assert stat.S_IMODE((wd / "run.sh").stat().st_mode) == 0o755  # never setuid
+    assert os.readlink(wd / "link") == "/etc/hostname"  # the host's own link is left alone
     r = await sandbox().run_python("print(open('out/deep/result.txt').read())", workdir=str(wd))
     assert r.ok and r.stdout == "made inside\n"
 
@@ -209,6 +210,7 @@ def _tar(*members: tuple[tarfile.TarInfo, bytes]) -> io.BytesIO:
 
 
 @pytest.mark.parametrize("name,kind", [("../escaped", tarfile.REGTYPE),
+                                       ("/".join(["d"] * 100) + "/deep", tarfile.REGTYPE),
                                        ("/tmp/escaped", tarfile.REGTYPE),
                                        ("a/../../escaped", tarfile.REGTYPE),
                                        ("link", tarfile.SYMTYPE),
@@ -232,13 +234,20 @@ def test_what_comes_out_never_follows_a_link_in_the_workdir(tmp_path):
     wd.mkdir()
     outside = tmp_path / "outside"
     outside.mkdir()
+    (outside / "target").write_text("outside")
     transfer.unpack(_tar((tarfile.TarInfo("d/f"), b"data")), str(wd), MB)
     assert (wd / "d" / "f").read_text() == "data"
     (wd / "d" / "f").unlink()
     (wd / "d").rmdir()
-    (wd / "d").symlink_to(outside)  # as if a link appeared in the host copy
-    transfer.unpack(_tar((tarfile.TarInfo("d/f"), b"data")), str(wd), MB)
-    assert list(outside.iterdir()) == [] and (wd / "d").is_dir() and not (wd / "d").is_symlink()
+    (wd / "d").symlink_to(outside)  # links in the host copy: to a directory,
+    (wd / "f").symlink_to(outside / "target")  # to a file,
+    os.link(outside / "target", wd / "h")  # and a hard link
+    transfer.unpack(_tar((tarfile.TarInfo("d/f"), b"data"), (tarfile.TarInfo("f"), b"x"),
+                         (tarfile.TarInfo("h"), b"y")), str(wd), MB)
+    assert sorted(p.name for p in outside.iterdir()) == ["target"]
+    assert (outside / "target").read_text() == "outside"
+    assert (wd / "d").is_dir() and not (wd / "d").is_symlink()
+    assert (wd / "f").read_text() == "x" and (wd / "h").read_text() == "y"
 
 
 async def test_refuses_without_bubblewrap_and_says_what_to_install():

@@ -64,30 +64,57 @@ def pack(workdir: str, limit: int, file_limit: int | None = None) -> IO[bytes]:
     return out
 
 
+MAX_DEPTH = 64
+
+
 def _check_name(name: str) -> list[str]:
     parts = name.split("/")
-    if (not name or name.startswith("/") or "\0" in name
+    if (not name or name.startswith("/") or "\0" in name or len(parts) > MAX_DEPTH
             or any(p in ("", ".", "..") for p in parts)):
         raise SandboxError(f"the sandbox returned a bad path in its workdir: {name[:200]!r}")
     return parts
 
 
-def _clear(workdir: str) -> None:
-    for entry in os.scandir(workdir):
+def _prune(dir_fd: int, prefix: str, keep: set[str]) -> None:
+    """Remove the regular files, and then empty directories, that the sandbox did not return
+    (the code deleted them). Links and special files (never copied in) are left alone."""
+    for entry in list(os.scandir(dir_fd)):
+        rel = prefix + entry.name
         if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path)  # fd-based on Linux; does not follow links
-        else:
-            os.unlink(entry.path)
+            fd = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+            try:
+                _prune(fd, rel + "/", keep)
+            finally:
+                os.close(fd)
+            if rel not in keep:
+                with contextlib.suppress(OSError):  # not empty: it holds a link we keep
+                    os.rmdir(entry.name, dir_fd=dir_fd)
+        elif entry.is_file(follow_symlinks=False) and rel not in keep:
+            os.unlink(entry.name, dir_fd=dir_fd)
 
 
-def _open_dir(root_fd: int, parts: list[str], create: bool) -> int:
-    """A handle on ``parts`` below ``root_fd``, never following a link."""
+def _remove_non_dir(name: str, dir_fd: int) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISDIR(os.lstat(name, dir_fd=dir_fd).st_mode):
+            raise SandboxError(f"cannot replace the directory {name!r} by a file")
+        os.unlink(name, dir_fd=dir_fd)
+
+
+def _open_dir(root_fd: int, parts: list[str]) -> int:
+    """A handle on ``parts`` below ``root_fd``, made where missing, never following a link
+    (a link in the way is replaced by a directory)."""
     fd = os.dup(root_fd)
     try:
         for part in parts:
-            if create:
-                with contextlib.suppress(FileExistsError):
-                    os.mkdir(part, 0o755, dir_fd=fd)
+            try:
+                st = os.lstat(part, dir_fd=fd)
+            except FileNotFoundError:
+                st = None
+            if st is not None and not stat.S_ISDIR(st.st_mode):
+                os.unlink(part, dir_fd=fd)
+                st = None
+            if st is None:
+                os.mkdir(part, 0o755, dir_fd=fd)
             nxt = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
             os.close(fd)
             fd = nxt
@@ -98,32 +125,38 @@ def _open_dir(root_fd: int, parts: list[str], create: bool) -> int:
 
 
 def unpack(stream: IO[bytes], workdir: str, limit: int) -> None:
-    """Replace the workdir's contents with the tar in ``stream`` (already size-capped by the
-    reader). Everything is checked before the workdir is touched."""
+    """Make the workdir hold what the tar in ``stream`` (already size-capped by the reader)
+    holds: files written, files the code deleted removed; links and special files of the
+    host's copy, which the code never saw, are left alone unless a returned entry takes their
+    name. Every file is written fresh (unlink, then create): never through a link, hard or
+    symbolic. Everything is checked before the workdir is touched."""
     with tarfile.open(fileobj=stream, mode="r:") as tar:
         members = tar.getmembers()
         if len(members) > MAX_ENTRIES:
             raise SandboxError(f"the sandbox left more than {MAX_ENTRIES} entries in its workdir")
         total = 0
+        keep: set[str] = set()
         for m in members:
-            _check_name(m.name)
+            parts = _check_name(m.name)
             if not (m.isfile() or m.isdir()):
                 raise SandboxError(f"the sandbox returned a non-regular entry {m.name[:200]!r}")
             total += m.size
+            keep.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
         if total > limit:
             raise SandboxError(f"the sandbox returned {total} bytes, more than its quota")
-        _clear(workdir)
         root = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY)
         try:
+            _prune(root, "", keep)
             for m in members:
                 parts = _check_name(m.name)
                 if m.isdir():
-                    os.close(_open_dir(root, parts, create=True))
+                    os.close(_open_dir(root, parts))
                     continue
-                parent = _open_dir(root, parts[:-1], create=True)
+                parent = _open_dir(root, parts[:-1])
                 try:
+                    _remove_non_dir(parts[-1], parent)
                     mode = 0o755 if m.mode & 0o111 else 0o644
-                    fd = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+                    fd = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
                                  mode, dir_fd=parent)
                     src = tar.extractfile(m)
                     with os.fdopen(fd, "wb") as out:
