@@ -52,6 +52,8 @@ def test_bubblewrap_sandbox_is_available_here():
 async def test_normal_execution():
     r = await sandbox().run_python("open('f.txt', 'w').write('hi'); print(open('f.txt').read())")
     assert r.ok and r.stdout == "hi\n" and r.isolation == "bwrap" and r.warnings == []
+    r = await sandbox().run(["sh", "-c", "echo found on PATH"])
+    assert r.ok and r.stdout == "found on PATH\n", r.summary()
 
 
 async def test_never_root_and_no_capabilities():

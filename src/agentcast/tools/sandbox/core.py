@@ -180,10 +180,11 @@ class Sandbox:
         with uids.fresh_uid() as uid:
             drop = uids.drop_argv(uid)
             exe = shutil.which(argv[0]) or argv[0]
-            probe = subprocess.run([*drop, exe if argv[0] == self.interpreter else "/bin/sh",
-                                    *(["-I", "-S", "-c", "pass"] if argv[0] == self.interpreter
-                                      else ["-c", f"test -x '{exe}'"])],
-                                   capture_output=True, timeout=30, cwd="/")
+            # can the uid really run it (libraries and stdlib included, for the interpreter)?
+            check = [exe, "-I", "-S", "-c", "pass"] if argv[0] == self.interpreter else \
+                [shutil.which("test") or "/usr/bin/test", "-x", exe]
+            probe = await asyncio.to_thread(subprocess.run, [*drop, *check],
+                                            capture_output=True, timeout=30, cwd="/")
             if probe.returncode != 0:
                 raise SandboxUnavailableError(
                     f"{argv[0]} cannot run as the unprivileged uid {uid} (its directory is not "

@@ -150,7 +150,7 @@ def main() -> None:
             try:
                 os.chdir(workdir)
                 full = config["drop"] + argv
-                os.execv(full[0], full)
+                os.execvp(full[0], full)
             except BaseException as exc:
                 sys.stderr.write(f"[sandbox] cannot run {argv[0]!r}: {exc}\n")
             os._exit(127)
