@@ -24,6 +24,7 @@ from .sandbox_helpers import (  # noqa: F401 - nobody_src_fixture is the nobody_
     SYSTEM_PYTHON,
     nobody_src_fixture,
     run_as_nobody,
+    sleepers,
 )
 
 PLACES = ("/home", "/root", "/tmp")
@@ -94,6 +95,7 @@ def test_a_normal_user_gets_the_same_isolation(nobody_workdir, nobody_src):
     os.chown(wd, 65534, 65534)
     os.chown(wd / "in.txt", 65534, 65534)
     tag = uuid.uuid4().hex[:10]
+    marker = str(5000 + uuid.uuid4().int % 4000)
     code = (
         "import os, socket\n"
         "caps = [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0]\n"
@@ -105,6 +107,13 @@ def test_a_normal_user_gets_the_same_isolation(nobody_workdir, nobody_src):
         "try:\n    s.connect(('127.0.0.1', 22)); print('net open')\n"
         "except OSError as exc:\n    print('net', type(exc).__name__)\n"
         "print(open('in.txt').read())\n"
+        "for p in ['/x', '/dev/x', '/usr/x']:\n"
+        "    try:\n        open(p, 'w'); print('wrote', p)\n"
+        "    except OSError as exc:\n        print('blocked', p)\n"
+        "open('/dev/null', 'w').write('x'); open('/dev/shm/s', 'w').write('x')\n"
+        "ctypes = __import__('ctypes')\n"
+        "print('userns', ctypes.CDLL(None).unshare(0x10000000))\n"
+        f"__import__('subprocess').Popen(['sleep', '{marker}'], start_new_session=True)\n"
         "open('out.txt', 'w').write('back')\n"
         "open('fill', 'wb').write(b'x' * 9_000_000)\n"
     )
@@ -122,6 +131,8 @@ def test_a_normal_user_gets_the_same_isolation(nobody_workdir, nobody_src):
                           "absent /home"]
     assert lines[5].startswith("net ") and lines[5] != "net open"
     assert lines[6] == "from host"
+    assert lines[7:11] == ["blocked /x", "blocked /dev/x", "blocked /usr/x", "userns -1"]
+    assert sleepers(marker) == []  # the setsid child ended with the run
     assert exit_code != 0 and "No space left on device" in err  # the quota holds here too
     assert not os.path.exists(f"/tmp/agentcast-nobody-{tag}")
     assert (wd / "out.txt").read_text() == "back"

@@ -80,7 +80,9 @@ def argv(bwrap_path: str, *, workdir: str, disk_bytes: int, tmp_bytes: int,
     for path in ro:
         mount("--ro-bind", path, path)
     mount("--tmpfs", "", workdir, "--perms", "0700", "--size", str(disk_bytes))
-    args += ["--remount-ro", "/", "--chdir", workdir]
+    # bubblewrap's / and /dev are tmpfs without a size, owned by a normal user's own uid:
+    # read-only, so nothing outside the sized tmpfs can be written
+    args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", workdir]
     return args
 
 
