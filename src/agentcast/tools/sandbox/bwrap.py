@@ -104,8 +104,9 @@ _probed: dict[tuple[str, bool], str | None] = {}
 
 
 def probe(bwrap: str, *, uid: int | None) -> None:
-    """Check once per (binary, root?) that bubblewrap really sandboxes here; raise
-    SandboxUnavailableError saying what to do if not."""
+    """Check that bubblewrap really sandboxes here (once per binary and root-or-not, while it
+    works; a failure is checked again next time); raise SandboxUnavailableError saying what
+    to do if not."""
     path = find(bwrap)
     key = (path, uid is not None)
     if key not in _probed:
@@ -126,8 +127,9 @@ def probe(bwrap: str, *, uid: int | None) -> None:
             _probed[key] = f"{type(exc).__name__}: {exc}"[:300]
         finally:
             shutil.rmtree(wd, ignore_errors=True)
-    reason = _probed[key]
+    reason = _probed.get(key)
     if reason is not None:
+        _probed.pop(key, None)
         raise SandboxUnavailableError(f"bubblewrap cannot create its sandbox here ({reason}): "
                                       f"{HOW_TO_FIX}")
 

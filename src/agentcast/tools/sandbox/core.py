@@ -113,7 +113,7 @@ class Sandbox:
         workdir is copied in and, after the run, holds what the code left there."""
         if not argv:
             raise SandboxError("nothing to run: argv is empty")
-        self.check()
+        await asyncio.to_thread(self.check)  # a first probe starts bubblewrap once
         own_dir = workdir is None
         wd = tempfile.mkdtemp(prefix="agentcast-sbx-") if own_dir else \
             str(Path(workdir or ".").resolve())
