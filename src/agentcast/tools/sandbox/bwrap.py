@@ -100,7 +100,7 @@ def launcher_source() -> str:
     return (Path(__file__).parent / "launcher.py").read_text()
 
 
-_probed: dict[tuple[str, bool], str | None] = {}
+_works: set[tuple[str, bool]] = set()
 
 
 def probe(bwrap: str, *, uid: int | None) -> None:
@@ -109,29 +109,27 @@ def probe(bwrap: str, *, uid: int | None) -> None:
     to do if not."""
     path = find(bwrap)
     key = (path, uid is not None)
-    if key not in _probed:
-        wd = tempfile.mkdtemp(prefix="agentcast-probe-")
-        try:
-            with seccomp.open_program() as filt:
-                cmd = [*argv(path, workdir=wd, disk_bytes=1 << 20, tmp_bytes=1 << 20,
-                             interpreter=sys.executable, expose=[], uid=uid,
-                             seccomp_fd=filt.fileno()),
-                       "--", sys.executable, "-I", "-S", "-c", "import os; print(os.getuid())"]
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
-                                      pass_fds=(filt.fileno(),))
-            if proc.returncode == 0 and proc.stdout.strip():
-                _probed[key] = None
-            else:
-                _probed[key] = (proc.stderr.strip() or f"exit code {proc.returncode}")[:300]
-        except (OSError, subprocess.SubprocessError) as exc:
-            _probed[key] = f"{type(exc).__name__}: {exc}"[:300]
-        finally:
-            shutil.rmtree(wd, ignore_errors=True)
-    reason = _probed.get(key)
+    if key in _works:
+        return
+    wd = tempfile.mkdtemp(prefix="agentcast-probe-")
+    try:
+        with seccomp.open_program() as filt:
+            cmd = [*argv(path, workdir=wd, disk_bytes=1 << 20, tmp_bytes=1 << 20,
+                         interpreter=sys.executable, expose=[], uid=uid,
+                         seccomp_fd=filt.fileno()),
+                   "--", sys.executable, "-I", "-S", "-c", "import os; print(os.getuid())"]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
+                                  pass_fds=(filt.fileno(),))
+        reason = None if proc.returncode == 0 and proc.stdout.strip() else \
+            (proc.stderr.strip() or f"exit code {proc.returncode}")[:300]
+    except (OSError, subprocess.SubprocessError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        shutil.rmtree(wd, ignore_errors=True)
     if reason is not None:
-        _probed.pop(key, None)
         raise SandboxUnavailableError(f"bubblewrap cannot create its sandbox here ({reason}): "
                                       f"{HOW_TO_FIX}")
+    _works.add(key)
 
 
 __all__ = ["HOW_TO_FIX", "INSTALL_HINT", "argv", "find", "launcher_command", "launcher_source",
