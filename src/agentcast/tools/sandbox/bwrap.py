@@ -25,8 +25,8 @@ from pathlib import Path
 from agentcast.exceptions import SandboxUnavailableError
 from agentcast.tools.sandbox import policy, seccomp
 
-INSTALL_HINT = ("install bubblewrap (apt-get install bubblewrap) and allow user namespaces "
-                "(sysctl user.max_user_namespaces=15000, and on Debian "
+INSTALL_HINT = ("install bubblewrap 0.8 or later (apt-get install bubblewrap) and allow "
+                "user namespaces (sysctl user.max_user_namespaces=15000, and on Debian "
                 "kernel.unprivileged_userns_clone=1), or run agentcast as root")
 HOW_TO_FIX = (INSTALL_HINT + "; or opt in, knowingly, to the weaker mode by name: "
               "Sandbox(mode='rlimits-unsafe')")
