@@ -24,6 +24,8 @@ from agentcast.tools.sandbox import SandboxLimits
 
 MB = 1024 * 1024
 SYSTEM_PYTHON = "/usr/bin/python3"  # reachable by any uid (scripts/test.sh installs it)
+# a normal user of this test run only (not 65534: concurrent runs would share its process count)
+NORMAL_UID = 300_000 + os.getpid() % 50_000
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
 
 
@@ -202,7 +204,7 @@ def host_write_targets() -> list[str]:
 
 def run_as_nobody(src: str, script: str, timeout: float = 120) -> str:
     """Run ``script`` (with ``asyncio``, ``Sandbox``, ``SandboxLimits`` and
-    ``SandboxUnavailableError`` imported) as uid 65534 with the system Python: a real normal
+    ``SandboxUnavailableError`` imported) as NORMAL_UID with the system Python: a real normal
     user. The tools package's __init__ (which needs pydantic, absent from the system Python)
     is skipped; the sandbox modules themselves need only the standard library."""
     prelude = (
@@ -215,7 +217,7 @@ def run_as_nobody(src: str, script: str, timeout: float = 120) -> str:
         "from agentcast.exceptions import SandboxUnavailableError\n")
     from agentcast.tools.sandbox.uids import drop_argv
 
-    proc = subprocess.run([*drop_argv(65534), SYSTEM_PYTHON, "-I", "-c", prelude + script],
+    proc = subprocess.run([*drop_argv(NORMAL_UID), SYSTEM_PYTHON, "-I", "-c", prelude + script],
                           capture_output=True, text=True, timeout=timeout, cwd="/")
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout

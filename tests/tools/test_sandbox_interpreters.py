@@ -21,6 +21,7 @@ from agentcast.tools.sandbox import Sandbox
 
 from .sandbox_helpers import (  # noqa: F401 - nobody_src_fixture is the nobody_src fixture
     LIMITS,
+    NORMAL_UID,
     SYSTEM_PYTHON,
     nobody_src_fixture,
     run_as_nobody,
@@ -92,8 +93,8 @@ def test_a_normal_user_gets_the_same_isolation(nobody_workdir, nobody_src):
     assert shutil.which(SYSTEM_PYTHON), f"{SYSTEM_PYTHON} missing: apt-get install python3"
     wd = nobody_workdir
     (wd / "in.txt").write_text("from host")
-    os.chown(wd, 65534, 65534)
-    os.chown(wd / "in.txt", 65534, 65534)
+    os.chown(wd, NORMAL_UID, NORMAL_UID)
+    os.chown(wd / "in.txt", NORMAL_UID, NORMAL_UID)
     tag = uuid.uuid4().hex[:10]
     marker = str(5000 + uuid.uuid4().int % 4000)
     code = (
@@ -126,7 +127,7 @@ def test_a_normal_user_gets_the_same_isolation(nobody_workdir, nobody_src):
         run_as_nobody(nobody_src, script).splitlines()[-1])
     assert isolation == "bwrap" and warnings == [], (out, err, warnings)
     lines = out.splitlines()
-    assert lines[0] == "id 65534 0000000000000000"
+    assert lines[0] == f"id {NORMAL_UID} 0000000000000000"
     assert lines[1:5] == ["absent /etc/shadow", "absent /etc/hostname", "absent /root",
                           "absent /home"]
     assert lines[5].startswith("net ") and lines[5] != "net open"
