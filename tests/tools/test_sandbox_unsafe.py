@@ -167,3 +167,15 @@ def test_two_programs_never_share_a_sandbox_uid():
             assert mine != theirs
     finally:
         other.communicate("", timeout=30)
+
+
+async def test_system_paths_stay_unwritable_but_user_namespaces_are_not_blocked():
+    """Also pinned for the matrix: the uid cannot write where it has no permission, and
+    this mode has no seccomp filter (a nested user namespace is allowed by this kernel)."""
+    r = await unsafe().run_python(
+        write_attempt(["/usr/agentcast-x", "/etc/agentcast-x", "/agentcast-x"])
+        + "\nimport ctypes\nprint('userns', ctypes.CDLL(None).unshare(0x10000000))")
+    assert r.ok and "ESCAPED" not in r.stdout and r.stdout.count("blocked") == 3, r.stdout
+    with open("/proc/sys/user/max_user_namespaces") as fh:
+        allowed = int(fh.read()) > 0
+    assert ("userns 0" in r.stdout) == allowed, r.stdout
