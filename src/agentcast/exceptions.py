@@ -19,6 +19,7 @@ Three branches, because three different people must act on them::
     │   │   └── ResponseParseError        output still unusable after repair and re-asks
     │   ├── BudgetExceeded            a call refused because it would pass a budget
     │   ├── SandboxError              the code sandbox could not run the code at all
+    │   │   └── SandboxUnavailableError   no sandbox mode that isolates can run here; says what to install
     │   ├── DistributedError          remote agent died / timed out / unreachable; names it
     │   │   ├── AgentDiedError            its process died and recovery failed
     │   │   └── DistributedTimeoutError   (TimeoutError) a remote call outlived its timeout
@@ -163,6 +164,12 @@ class BudgetExceeded(RunError):
 
 class SandboxError(RunError):
     """The sandbox itself could not run the code (not: the code failed)."""
+
+
+class SandboxUnavailableError(SandboxError):
+    """No sandbox that meets the guarantees can run here (e.g. bubblewrap missing, user
+    namespaces disabled); the message says what to install or enable. Never a silent
+    fallback: a weaker mode runs only when named."""
 
 
 class DistributedError(RunError):
