@@ -6,22 +6,137 @@ Names load lazily so that importing it costs little until a run starts.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from agentcast._lazy import lazy_exports
 
+if TYPE_CHECKING:
+    from agentcast.observe.logging import CHAT as CHAT
+    from agentcast.observe.logging import ChatConsoleHandler as ChatConsoleHandler
+    from agentcast.observe.logging import JsonLinesFormatter as JsonLinesFormatter
+    from agentcast.observe.logging import LogSetup as LogSetup
+    from agentcast.observe.logging import content_text as content_text
+    from agentcast.observe.logging import log_chat as log_chat
+    from agentcast.observe.logging import parse_level as parse_level
+    from agentcast.observe.logging import setup_logging as setup_logging
+    from agentcast.observe.monitor import Budget as Budget
+    from agentcast.observe.monitor import BudgetAlert as BudgetAlert
+    from agentcast.observe.monitor import Monitor as Monitor
+    from agentcast.observe.monitor import Price as Price
+    from agentcast.observe.monitor import PriceTable as PriceTable
+    from agentcast.observe.monitor import Usage as Usage
+    from agentcast.observe.monitor import as_budgets as as_budgets
+    from agentcast.observe.monitor import estimate_tokens as estimate_tokens
+    from agentcast.observe.monitor import format_usage as format_usage
+    from agentcast.observe.monitor import print_usage as print_usage
+    from agentcast.observe.query import agent_events as agent_events
+    from agentcast.observe.query import get_run as get_run
+    from agentcast.observe.query import list_runs as list_runs
+    from agentcast.observe.query import messages as messages
+    from agentcast.observe.query import model_calls as model_calls
+    from agentcast.observe.query import resolve_run_id as resolve_run_id
+    from agentcast.observe.query import tool_calls as tool_calls
+    from agentcast.observe.query import usage as usage
+    from agentcast.observe.redaction import RedactFilter as RedactFilter
+    from agentcast.observe.redaction import Redactor as Redactor
+    from agentcast.observe.redaction import default_redactor as default_redactor
+    from agentcast.observe.redaction import redact as redact
+    from agentcast.observe.run import Run as Run
+    from agentcast.observe.run import current_run as current_run
+    from agentcast.observe.run import end_run as end_run
+    from agentcast.observe.run import last_run as last_run
+    from agentcast.observe.run import new_run_id as new_run_id
+    from agentcast.observe.run import start_run as start_run
+    from agentcast.observe.store import RunStore as RunStore
+    from agentcast.observe.store import connect as connect
+    from agentcast.observe.store import error_text as error_text
+    from agentcast.observe.tracing import Tracing as Tracing
+
+# public name -> module that defines it (one line each; keep the three lists in step)
 _EXPORTS: dict[str, str] = {
     "Budget": "agentcast.observe.monitor",
     "BudgetAlert": "agentcast.observe.monitor",
     "CHAT": "agentcast.observe.logging",
     "Monitor": "agentcast.observe.monitor",
-    "Redactor": "agentcast.observe.redact",
+    "Redactor": "agentcast.observe.redaction",
     "Run": "agentcast.observe.run",
     "current_run": "agentcast.observe.run",
     "end_run": "agentcast.observe.run",
     "log_chat": "agentcast.observe.logging",
     "print_usage": "agentcast.observe.monitor",
     "start_run": "agentcast.observe.run",
+    "parse_level": "agentcast.observe.logging",
+    "content_text": "agentcast.observe.logging",
+    "ChatConsoleHandler": "agentcast.observe.logging",
+    "JsonLinesFormatter": "agentcast.observe.logging",
+    "LogSetup": "agentcast.observe.logging",
+    "setup_logging": "agentcast.observe.logging",
+    "Price": "agentcast.observe.monitor",
+    "PriceTable": "agentcast.observe.monitor",
+    "estimate_tokens": "agentcast.observe.monitor",
+    "Usage": "agentcast.observe.monitor",
+    "as_budgets": "agentcast.observe.monitor",
+    "format_usage": "agentcast.observe.monitor",
+    "resolve_run_id": "agentcast.observe.query",
+    "list_runs": "agentcast.observe.query",
+    "get_run": "agentcast.observe.query",
+    "messages": "agentcast.observe.query",
+    "model_calls": "agentcast.observe.query",
+    "tool_calls": "agentcast.observe.query",
+    "agent_events": "agentcast.observe.query",
+    "usage": "agentcast.observe.query",
+    "RedactFilter": "agentcast.observe.redaction",
+    "default_redactor": "agentcast.observe.redaction",
+    "redact": "agentcast.observe.redaction",
+    "new_run_id": "agentcast.observe.run",
+    "last_run": "agentcast.observe.run",
+    "connect": "agentcast.observe.store",
+    "error_text": "agentcast.observe.store",
+    "RunStore": "agentcast.observe.store",
+    "Tracing": "agentcast.observe.tracing",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CHAT",
+    "Budget",
+    "BudgetAlert",
+    "ChatConsoleHandler",
+    "JsonLinesFormatter",
+    "LogSetup",
+    "Monitor",
+    "Price",
+    "PriceTable",
+    "RedactFilter",
+    "Redactor",
+    "Run",
+    "RunStore",
+    "Tracing",
+    "Usage",
+    "agent_events",
+    "as_budgets",
+    "connect",
+    "content_text",
+    "current_run",
+    "default_redactor",
+    "end_run",
+    "error_text",
+    "estimate_tokens",
+    "format_usage",
+    "get_run",
+    "last_run",
+    "list_runs",
+    "log_chat",
+    "messages",
+    "model_calls",
+    "new_run_id",
+    "parse_level",
+    "print_usage",
+    "redact",
+    "resolve_run_id",
+    "setup_logging",
+    "start_run",
+    "tool_calls",
+    "usage",
+]
 
 __getattr__, __dir__ = lazy_exports("agentcast.observe", globals(), _EXPORTS)

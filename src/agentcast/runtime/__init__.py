@@ -1,1 +1,81 @@
 """agentcast.runtime"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agentcast._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from agentcast.runtime.actor import Actor as Actor
+    from agentcast.runtime.actor import gather as gather
+    from agentcast.runtime.actor import wait_all as wait_all
+    from agentcast.runtime.actor import wait_all_async as wait_all_async
+    from agentcast.runtime.eager import start_task as start_task
+    from agentcast.runtime.ray_backend import AgentHost as AgentHost
+    from agentcast.runtime.ray_backend import DistributedAgent as DistributedAgent
+    from agentcast.runtime.ray_backend import configure as configure
+    from agentcast.runtime.ray_backend import ensure_ray as ensure_ray
+    from agentcast.runtime.ray_backend import import_ray as import_ray
+    from agentcast.runtime.ray_backend import to_dist as to_dist
+    from agentcast.runtime.ray_host import AgentHostActor as AgentHostActor
+    from agentcast.runtime.ray_host import RefInput as RefInput
+    from agentcast.runtime.ray_host import dumps_agent as dumps_agent
+    from agentcast.runtime.ray_host import unwire_error as unwire_error
+    from agentcast.runtime.ray_host import wire_error as wire_error
+    from agentcast.runtime.ray_link import Link as Link
+    from agentcast.runtime.ray_link import RemotePlaceholder as RemotePlaceholder
+    from agentcast.runtime.scheduler import Runtime as Runtime
+    from agentcast.runtime.scheduler import get_runtime as get_runtime
+    from agentcast.runtime.scheduler import tune_gc as tune_gc
+
+# public name -> module that defines it (one line each; keep the three lists in step)
+_EXPORTS: dict[str, str] = {
+    "Actor": "agentcast.runtime.actor",
+    "gather": "agentcast.runtime.actor",
+    "wait_all": "agentcast.runtime.actor",
+    "wait_all_async": "agentcast.runtime.actor",
+    "start_task": "agentcast.runtime.eager",
+    "configure": "agentcast.runtime.ray_backend",
+    "import_ray": "agentcast.runtime.ray_backend",
+    "ensure_ray": "agentcast.runtime.ray_backend",
+    "AgentHost": "agentcast.runtime.ray_backend",
+    "DistributedAgent": "agentcast.runtime.ray_backend",
+    "to_dist": "agentcast.runtime.ray_backend",
+    "RefInput": "agentcast.runtime.ray_host",
+    "wire_error": "agentcast.runtime.ray_host",
+    "unwire_error": "agentcast.runtime.ray_host",
+    "AgentHostActor": "agentcast.runtime.ray_host",
+    "dumps_agent": "agentcast.runtime.ray_host",
+    "RemotePlaceholder": "agentcast.runtime.ray_link",
+    "Link": "agentcast.runtime.ray_link",
+    "tune_gc": "agentcast.runtime.scheduler",
+    "Runtime": "agentcast.runtime.scheduler",
+    "get_runtime": "agentcast.runtime.scheduler",
+}
+
+__all__ = [
+    "Actor",
+    "AgentHost",
+    "AgentHostActor",
+    "DistributedAgent",
+    "Link",
+    "RefInput",
+    "RemotePlaceholder",
+    "Runtime",
+    "configure",
+    "dumps_agent",
+    "ensure_ray",
+    "gather",
+    "get_runtime",
+    "import_ray",
+    "start_task",
+    "to_dist",
+    "tune_gc",
+    "unwire_error",
+    "wait_all",
+    "wait_all_async",
+    "wire_error",
+]
+
+__getattr__, __dir__ = lazy_exports("agentcast.runtime", globals(), _EXPORTS)

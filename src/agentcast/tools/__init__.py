@@ -1,6 +1,69 @@
 """Tools: the Toolkit, schemas from signatures, built-in services, the sandbox, MCP."""
 
-from agentcast.tools.response import ToolResponse, ToolStatus
-from agentcast.tools.toolkit import ServiceFactory, Tool, ToolGroup, Toolkit
+from __future__ import annotations
 
-__all__ = ["ServiceFactory", "Tool", "ToolGroup", "ToolResponse", "ToolStatus", "Toolkit"]
+from typing import TYPE_CHECKING
+
+from agentcast._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from agentcast.tools.docstring import parse_docstring as parse_docstring
+    from agentcast.tools.jupyter import JupyterSession as JupyterSession
+    from agentcast.tools.mcp import MCPClient as MCPClient
+    from agentcast.tools.response import ToolResponse as ToolResponse
+    from agentcast.tools.response import ToolStatus as ToolStatus
+    from agentcast.tools.sandbox import ExecutionResult as ExecutionResult
+    from agentcast.tools.sandbox import Sandbox as Sandbox
+    from agentcast.tools.sandbox import SandboxLimits as SandboxLimits
+    from agentcast.tools.sandbox import bwrap_argv as bwrap_argv
+    from agentcast.tools.sandbox import bwrap_status as bwrap_status
+    from agentcast.tools.schema import FunctionSpec as FunctionSpec
+    from agentcast.tools.schema import function_spec as function_spec
+    from agentcast.tools.toolkit import ServiceFactory as ServiceFactory
+    from agentcast.tools.toolkit import Tool as Tool
+    from agentcast.tools.toolkit import ToolGroup as ToolGroup
+    from agentcast.tools.toolkit import Toolkit as Toolkit
+    from agentcast.tools.validate import validate_json as validate_json
+
+# public name -> module that defines it (one line each; keep the three lists in step)
+_EXPORTS: dict[str, str] = {
+    "ServiceFactory": "agentcast.tools.toolkit",
+    "Tool": "agentcast.tools.toolkit",
+    "ToolGroup": "agentcast.tools.toolkit",
+    "ToolResponse": "agentcast.tools.response",
+    "ToolStatus": "agentcast.tools.response",
+    "Toolkit": "agentcast.tools.toolkit",
+    "parse_docstring": "agentcast.tools.docstring",
+    "JupyterSession": "agentcast.tools.jupyter",
+    "MCPClient": "agentcast.tools.mcp",
+    "SandboxLimits": "agentcast.tools.sandbox",
+    "ExecutionResult": "agentcast.tools.sandbox",
+    "bwrap_argv": "agentcast.tools.sandbox",
+    "bwrap_status": "agentcast.tools.sandbox",
+    "Sandbox": "agentcast.tools.sandbox",
+    "FunctionSpec": "agentcast.tools.schema",
+    "function_spec": "agentcast.tools.schema",
+    "validate_json": "agentcast.tools.validate",
+}
+
+__all__ = [
+    "ExecutionResult",
+    "FunctionSpec",
+    "JupyterSession",
+    "MCPClient",
+    "Sandbox",
+    "SandboxLimits",
+    "ServiceFactory",
+    "Tool",
+    "ToolGroup",
+    "ToolResponse",
+    "ToolStatus",
+    "Toolkit",
+    "bwrap_argv",
+    "bwrap_status",
+    "function_spec",
+    "parse_docstring",
+    "validate_json",
+]
+
+__getattr__, __dir__ = lazy_exports("agentcast.tools", globals(), _EXPORTS)
