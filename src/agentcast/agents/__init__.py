@@ -25,19 +25,19 @@ if TYPE_CHECKING:
 # public name -> module that defines it (one line each; keep the three lists in step)
 _EXPORTS: dict[str, str] = {
     "Agent": "agentcast.agents.base",
-    "DialogAgent": "agentcast.agents.dialog",
-    "UserAgent": "agentcast.agents.user",
     "AudioDialogAgent": "agentcast.agents.audio_dialog",
-    "agent_style": "agentcast.agents.base",
-    "console": "agentcast.agents.base",
-    "select_keys": "agentcast.agents.dict_dialog",
+    "DialogAgent": "agentcast.agents.dialog",
     "DictDialogAgent": "agentcast.agents.dict_dialog",
-    "extract_code": "agentcast.agents.programmer",
     "ProgrammerAgent": "agentcast.agents.programmer",
     "ReActAgent": "agentcast.agents.react",
-    "store_media": "agentcast.agents.text_to_image",
     "TextToImageAgent": "agentcast.agents.text_to_image",
+    "UserAgent": "agentcast.agents.user",
+    "agent_style": "agentcast.agents.base",
+    "console": "agentcast.agents.base",
+    "extract_code": "agentcast.agents.programmer",
+    "select_keys": "agentcast.agents.dict_dialog",
     "set_input_provider": "agentcast.agents.user",
+    "store_media": "agentcast.agents.text_to_image",
 }
 
 __all__ = [

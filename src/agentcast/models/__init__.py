@@ -15,8 +15,18 @@ if TYPE_CHECKING:
     from agentcast.models.base import ToolCall as ToolCall
     from agentcast.models.base import Usage as Usage
     from agentcast.models.dashscope_chat import DashScopeChatModel as DashScopeChatModel
+    from agentcast.models.dashscope_media import (
+        DashScopeImageSynthesisModel as DashScopeImageSynthesisModel,
+    )
+    from agentcast.models.dashscope_media import (
+        DashScopeMultiModalModel as DashScopeMultiModalModel,
+    )
+    from agentcast.models.dashscope_media import (
+        DashScopeTextEmbeddingModel as DashScopeTextEmbeddingModel,
+    )
     from agentcast.models.embeddings import EmbeddingModel as EmbeddingModel
     from agentcast.models.embeddings import EmbeddingModelBase as EmbeddingModelBase
+    from agentcast.models.embeddings import HTTPEmbeddingModel as HTTPEmbeddingModel
     from agentcast.models.embeddings import OllamaEmbeddingModel as OllamaEmbeddingModel
     from agentcast.models.embeddings import OpenAIEmbeddingModel as OpenAIEmbeddingModel
     from agentcast.models.embeddings import (
@@ -29,7 +39,10 @@ if TYPE_CHECKING:
     from agentcast.models.gemini_chat import GeminiChatModel as GeminiChatModel
     from agentcast.models.gemini_chat import generation_config as generation_config
     from agentcast.models.gemini_chat import tool_config as tool_config
+    from agentcast.models.gemini_embedding import GeminiEmbeddingModel as GeminiEmbeddingModel
     from agentcast.models.hf_local import HFLocalChatModel as HFLocalChatModel
+    from agentcast.models.litellm_chat import LiteLLMChatModel as LiteLLMChatModel
+    from agentcast.models.litellm_chat import import_litellm as import_litellm
     from agentcast.models.media import ImageModel as ImageModel
     from agentcast.models.media import OpenAIImageModel as OpenAIImageModel
     from agentcast.models.media import OpenAISpeechToText as OpenAISpeechToText
@@ -37,8 +50,12 @@ if TYPE_CHECKING:
     from agentcast.models.media import SpeechToText as SpeechToText
     from agentcast.models.media import TextToSpeech as TextToSpeech
     from agentcast.models.ollama_chat import OllamaChatModel as OllamaChatModel
+    from agentcast.models.ollama_generate import OllamaGenerateModel as OllamaGenerateModel
     from agentcast.models.openai_chat import AzureOpenAIChatModel as AzureOpenAIChatModel
     from agentcast.models.openai_chat import OpenAIChatModel as OpenAIChatModel
+    from agentcast.models.openai_compatible import YiChatModel as YiChatModel
+    from agentcast.models.openai_compatible import ZhipuAIChatModel as ZhipuAIChatModel
+    from agentcast.models.openai_compatible import ZhipuAIEmbeddingModel as ZhipuAIEmbeddingModel
     from agentcast.models.parsers import DictFilterMixin as DictFilterMixin
     from agentcast.models.parsers import MarkdownCodeBlockParser as MarkdownCodeBlockParser
     from agentcast.models.parsers import MarkdownJsonDictParser as MarkdownJsonDictParser
@@ -75,69 +92,80 @@ if TYPE_CHECKING:
 
 # public name -> module that defines it (one line each; keep the three lists in step)
 _EXPORTS: dict[str, str] = {
+    "AnthropicChatModel": "agentcast.models.anthropic_chat",
+    "AzureOpenAIChatModel": "agentcast.models.openai_chat",
     "ChatModel": "agentcast.models.base",
     "ChatModelBase": "agentcast.models.base",
-    "ModelChunk": "agentcast.models.base",
-    "ModelResponse": "agentcast.models.base",
-    "ToolCall": "agentcast.models.base",
-    "Usage": "agentcast.models.base",
-    "get_model": "agentcast.models.registry",
-    "known_model_types": "agentcast.models.registry",
-    "load_model_configs": "agentcast.models.registry",
-    "register_model_type": "agentcast.models.registry",
-    "AnthropicChatModel": "agentcast.models.anthropic_chat",
     "DashScopeChatModel": "agentcast.models.dashscope_chat",
+    "DictFilterMixin": "agentcast.models.parsers",
     "EmbeddingModel": "agentcast.models.embeddings",
     "EmbeddingModelBase": "agentcast.models.embeddings",
-    "OpenAIEmbeddingModel": "agentcast.models.embeddings",
-    "OllamaEmbeddingModel": "agentcast.models.embeddings",
-    "SentenceTransformerEmbeddingModel": "agentcast.models.embeddings",
-    "check_fallback_config": "agentcast.models.fallback",
-    "falls_back": "agentcast.models.fallback",
-    "call_chain": "agentcast.models.fallback",
     "FallbackModel": "agentcast.models.fallback",
-    "generation_config": "agentcast.models.gemini_chat",
-    "tool_config": "agentcast.models.gemini_chat",
     "GeminiChatModel": "agentcast.models.gemini_chat",
     "HFLocalChatModel": "agentcast.models.hf_local",
     "ImageModel": "agentcast.models.media",
-    "SpeechToText": "agentcast.models.media",
-    "TextToSpeech": "agentcast.models.media",
+    "JsonDictParser": "agentcast.models.parsing",
+    "MarkdownCodeBlockParser": "agentcast.models.parsers",
+    "MarkdownJsonDictParser": "agentcast.models.parsers",
+    "MarkdownJsonObjectParser": "agentcast.models.parsers",
+    "ModelChunk": "agentcast.models.base",
+    "ModelResponse": "agentcast.models.base",
+    "MultiTaggedContentParser": "agentcast.models.parsers",
+    "OllamaChatModel": "agentcast.models.ollama_chat",
+    "OllamaEmbeddingModel": "agentcast.models.embeddings",
+    "OpenAIChatModel": "agentcast.models.openai_chat",
+    "OpenAIEmbeddingModel": "agentcast.models.embeddings",
     "OpenAIImageModel": "agentcast.models.media",
     "OpenAISpeechToText": "agentcast.models.media",
     "OpenAITextToSpeech": "agentcast.models.media",
-    "OllamaChatModel": "agentcast.models.ollama_chat",
-    "OpenAIChatModel": "agentcast.models.openai_chat",
-    "AzureOpenAIChatModel": "agentcast.models.openai_chat",
-    "extract_between": "agentcast.models.parsers",
-    "ReplyParser": "agentcast.models.parsers",
-    "DictFilterMixin": "agentcast.models.parsers",
-    "filter_keys": "agentcast.models.parsers",
-    "MarkdownCodeBlockParser": "agentcast.models.parsers",
-    "MarkdownJsonObjectParser": "agentcast.models.parsers",
-    "MarkdownJsonDictParser": "agentcast.models.parsers",
-    "TaggedContent": "agentcast.models.parsers",
-    "MultiTaggedContentParser": "agentcast.models.parsers",
-    "parse_json": "agentcast.models.parsing",
-    "JsonDictParser": "agentcast.models.parsing",
-    "schema_instruction": "agentcast.models.parsing",
-    "describe_validation_error": "agentcast.models.parsing",
-    "prepare_structured": "agentcast.models.parsing",
-    "reask_messages": "agentcast.models.parsing",
-    "error_text": "agentcast.models.parsing",
-    "call_parsed": "agentcast.models.parsing",
-    "dig": "agentcast.models.post_api",
     "PostAPIChatModel": "agentcast.models.post_api",
-    "resolve_model_string": "agentcast.models.providers",
-    "read_config_file": "agentcast.models.registry",
-    "validate_model_config": "agentcast.models.registry",
-    "clear_model_configs": "agentcast.models.registry",
+    "ReplyParser": "agentcast.models.parsers",
+    "SentenceTransformerEmbeddingModel": "agentcast.models.embeddings",
+    "SpeechToText": "agentcast.models.media",
+    "StreamRelay": "agentcast.models.retry",
+    "TaggedContent": "agentcast.models.parsers",
+    "TextToSpeech": "agentcast.models.media",
+    "ToolCall": "agentcast.models.base",
+    "Usage": "agentcast.models.base",
     "build_model": "agentcast.models.registry",
+    "call_chain": "agentcast.models.fallback",
+    "call_parsed": "agentcast.models.parsing",
+    "check_fallback_config": "agentcast.models.fallback",
+    "clear_model_configs": "agentcast.models.registry",
+    "describe_validation_error": "agentcast.models.parsing",
+    "dig": "agentcast.models.post_api",
+    "drain": "agentcast.models.retry",
+    "error_text": "agentcast.models.parsing",
+    "extract_between": "agentcast.models.parsers",
+    "falls_back": "agentcast.models.fallback",
+    "filter_keys": "agentcast.models.parsers",
+    "generation_config": "agentcast.models.gemini_chat",
+    "get_model": "agentcast.models.registry",
+    "known_model_types": "agentcast.models.registry",
+    "load_model_configs": "agentcast.models.registry",
+    "parse_json": "agentcast.models.parsing",
+    "prepare_structured": "agentcast.models.parsing",
+    "read_config_file": "agentcast.models.registry",
+    "reask_messages": "agentcast.models.parsing",
+    "register_model_type": "agentcast.models.registry",
     "register_string_resolver": "agentcast.models.registry",
     "repair_json": "agentcast.models.repair",
-    "StreamRelay": "agentcast.models.retry",
-    "drain": "agentcast.models.retry",
     "request_with_retries": "agentcast.models.retry",
+    "resolve_model_string": "agentcast.models.providers",
+    "schema_instruction": "agentcast.models.parsing",
+    "tool_config": "agentcast.models.gemini_chat",
+    "validate_model_config": "agentcast.models.registry",
+    "DashScopeMultiModalModel": "agentcast.models.dashscope_media",
+    "DashScopeTextEmbeddingModel": "agentcast.models.dashscope_media",
+    "DashScopeImageSynthesisModel": "agentcast.models.dashscope_media",
+    "HTTPEmbeddingModel": "agentcast.models.embeddings",
+    "GeminiEmbeddingModel": "agentcast.models.gemini_embedding",
+    "import_litellm": "agentcast.models.litellm_chat",
+    "LiteLLMChatModel": "agentcast.models.litellm_chat",
+    "OllamaGenerateModel": "agentcast.models.ollama_generate",
+    "YiChatModel": "agentcast.models.openai_compatible",
+    "ZhipuAIChatModel": "agentcast.models.openai_compatible",
+    "ZhipuAIEmbeddingModel": "agentcast.models.openai_compatible",
 }
 
 __all__ = [
@@ -146,14 +174,20 @@ __all__ = [
     "ChatModel",
     "ChatModelBase",
     "DashScopeChatModel",
+    "DashScopeImageSynthesisModel",
+    "DashScopeMultiModalModel",
+    "DashScopeTextEmbeddingModel",
     "DictFilterMixin",
     "EmbeddingModel",
     "EmbeddingModelBase",
     "FallbackModel",
     "GeminiChatModel",
+    "GeminiEmbeddingModel",
     "HFLocalChatModel",
+    "HTTPEmbeddingModel",
     "ImageModel",
     "JsonDictParser",
+    "LiteLLMChatModel",
     "MarkdownCodeBlockParser",
     "MarkdownJsonDictParser",
     "MarkdownJsonObjectParser",
@@ -162,6 +196,7 @@ __all__ = [
     "MultiTaggedContentParser",
     "OllamaChatModel",
     "OllamaEmbeddingModel",
+    "OllamaGenerateModel",
     "OpenAIChatModel",
     "OpenAIEmbeddingModel",
     "OpenAIImageModel",
@@ -176,6 +211,9 @@ __all__ = [
     "TextToSpeech",
     "ToolCall",
     "Usage",
+    "YiChatModel",
+    "ZhipuAIChatModel",
+    "ZhipuAIEmbeddingModel",
     "build_model",
     "call_chain",
     "call_parsed",
@@ -190,6 +228,7 @@ __all__ = [
     "filter_keys",
     "generation_config",
     "get_model",
+    "import_litellm",
     "known_model_types",
     "load_model_configs",
     "parse_json",

@@ -26,17 +26,17 @@ if TYPE_CHECKING:
 # public name -> module that defines it (one line each; keep the three lists in step)
 _EXPORTS: dict[str, str] = {
     "FileManager": "agentcast.multimodal.files",
-    "file_manager": "agentcast.multimodal.files",
-    "load_bytes": "agentcast.multimodal.files",
-    "resolve_media_model": "agentcast.multimodal.calls",
-    "invoke": "agentcast.multimodal.calls",
-    "model_name": "agentcast.multimodal.calls",
-    "media_call": "agentcast.multimodal.calls",
-    "first_text": "agentcast.multimodal.calls",
-    "urls_of": "agentcast.multimodal.calls",
-    "sniff_ext": "agentcast.multimodal.files",
     "ext_for": "agentcast.multimodal.files",
+    "file_manager": "agentcast.multimodal.files",
+    "first_text": "agentcast.multimodal.calls",
+    "invoke": "agentcast.multimodal.calls",
+    "load_bytes": "agentcast.multimodal.files",
     "local_path": "agentcast.multimodal.files",
+    "media_call": "agentcast.multimodal.calls",
+    "model_name": "agentcast.multimodal.calls",
+    "resolve_media_model": "agentcast.multimodal.calls",
+    "sniff_ext": "agentcast.multimodal.files",
+    "urls_of": "agentcast.multimodal.calls",
 }
 
 __all__ = [

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 
 # public name -> module that defines it (one line each; keep the three lists in step)
 _EXPORTS: dict[str, str] = {
-    "FunctionModel": "agentcast.testing.scripted",
-    "OpenAITestServer": "agentcast.testing.openai_server",
-    "ScriptedModel": "agentcast.testing.scripted",
-    "HashEmbedder": "agentcast.testing.embedding",
     "Fault": "agentcast.testing.openai_server",
+    "FunctionModel": "agentcast.testing.scripted",
+    "HashEmbedder": "agentcast.testing.embedding",
+    "OpenAITestServer": "agentcast.testing.openai_server",
     "RecordedRequest": "agentcast.testing.openai_server",
+    "ScriptedModel": "agentcast.testing.scripted",
 }
 
 __all__ = [

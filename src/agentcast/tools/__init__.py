@@ -27,22 +27,22 @@ if TYPE_CHECKING:
 
 # public name -> module that defines it (one line each; keep the three lists in step)
 _EXPORTS: dict[str, str] = {
+    "ExecutionResult": "agentcast.tools.sandbox",
+    "FunctionSpec": "agentcast.tools.schema",
+    "JupyterSession": "agentcast.tools.jupyter",
+    "MCPClient": "agentcast.tools.mcp",
+    "Sandbox": "agentcast.tools.sandbox",
+    "SandboxLimits": "agentcast.tools.sandbox",
     "ServiceFactory": "agentcast.tools.toolkit",
     "Tool": "agentcast.tools.toolkit",
     "ToolGroup": "agentcast.tools.toolkit",
     "ToolResponse": "agentcast.tools.response",
     "ToolStatus": "agentcast.tools.response",
     "Toolkit": "agentcast.tools.toolkit",
-    "parse_docstring": "agentcast.tools.docstring",
-    "JupyterSession": "agentcast.tools.jupyter",
-    "MCPClient": "agentcast.tools.mcp",
-    "SandboxLimits": "agentcast.tools.sandbox",
-    "ExecutionResult": "agentcast.tools.sandbox",
     "bwrap_argv": "agentcast.tools.sandbox",
     "bwrap_status": "agentcast.tools.sandbox",
-    "Sandbox": "agentcast.tools.sandbox",
-    "FunctionSpec": "agentcast.tools.schema",
     "function_spec": "agentcast.tools.schema",
+    "parse_docstring": "agentcast.tools.docstring",
     "validate_json": "agentcast.tools.validate",
 }
 
