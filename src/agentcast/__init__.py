@@ -68,6 +68,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; one line per name
     from agentcast.runtime.actor import gather as gather
     from agentcast.runtime.actor import wait_all as wait_all
     from agentcast.runtime.actor import wait_all_async as wait_all_async
+    from agentcast.runtime.agent_server import AgentServer as AgentServer
+    from agentcast.runtime.agent_server import AgentServerClient as AgentServerClient
+    from agentcast.runtime.remote_methods import async_func as async_func
+    from agentcast.runtime.remote_methods import sync_func as sync_func
     from agentcast.tools.response import ToolResponse as ToolResponse
     from agentcast.tools.toolkit import ServiceFactory as ServiceFactory
     from agentcast.tools.toolkit import Toolkit as Toolkit
@@ -147,11 +151,18 @@ _EXPORTS: dict[str, str] = {
     "AgentCallError": "agentcast.exceptions",
     "ConfigError": "agentcast.exceptions",
     "InvalidMessageError": "agentcast.exceptions",
+    # AgentScope 0.x: remote methods of distributed agents, the agent server
+    "async_func": "agentcast.runtime.remote_methods",
+    "sync_func": "agentcast.runtime.remote_methods",
+    "AgentServer": "agentcast.runtime.agent_server",
+    "AgentServerClient": "agentcast.runtime.agent_server",
 }
 
 __all__ = [  # literal, one line per name: tests/test_public_api.py checks it against _EXPORTS
     "Agent",
     "AgentCallError",
+    "AgentServer",
+    "AgentServerClient",
     "AgentcastError",
     "AssistantAgent",
     "AudioDialogAgent",
@@ -193,6 +204,7 @@ __all__ = [  # literal, one line per name: tests/test_public_api.py checks it ag
     "UserAgent",
     "UserProxyAgent",
     "WhileLoopPipeline",
+    "async_func",
     "fanout_pipeline",
     "for_loop_pipeline",
     "gather",
@@ -207,6 +219,7 @@ __all__ = [  # literal, one line per name: tests/test_public_api.py checks it ag
     "sequential_pipeline",
     "serve",
     "switch_pipeline",
+    "sync_func",
     "wait_all",
     "wait_all_async",
     "while_loop_pipeline",
