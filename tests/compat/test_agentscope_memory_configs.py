@@ -35,6 +35,19 @@ def test_delete_of_a_missing_index_warns_and_keeps_the_rest():
     assert mem.get() == [m2]
 
 
+def test_adding_something_that_is_not_a_msg_raises():
+    """AgentScope 0.x: memory.add({"invalid_key": ...}) raises "Cannot add <class 'dict'> to
+    memory, must be a Msg object." (agentcast used to recurse until RecursionError)."""
+    mem = ListMemory(_msgs()[:1])
+    with pytest.raises(ValueError, match="cannot add a dict"):
+        mem.add({"invalid_key": "invalid_value"})
+    with pytest.raises(ValueError, match="item 1"):
+        mem.add([_msgs()[1], "text"])
+    with pytest.raises(ValueError, match="cannot add a str"):
+        mem.add("text")  # type: ignore[arg-type]
+    assert mem.size() == 1  # nothing half-added
+
+
 def test_delete_of_valid_indices_does_not_warn():
     """AgentScope 0.x: a valid delete is silent."""
     mem = ListMemory(_msgs())

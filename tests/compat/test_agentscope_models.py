@@ -12,11 +12,26 @@ import pytest
 import agentcast as ac
 from agentcast.exceptions import ConfigError, TransientModelError, UnresolvableModelError
 from agentcast.models.registry import build_model, known_model_types
-from agentcast.testing.openai_server import PNG_1PX
+from agentcast.testing.openai_server import PNG_1PX, OpenAITestServer
 
 KEY = "sk-test"
 FAST = {"initial_delay": 0.001, "max_delay": 0.01, "jitter": 0.0, "timeout": 5.0,
         "deadline": 20.0}
+
+
+@pytest.fixture(scope="module")
+def _module_server():
+    with OpenAITestServer(api_key=KEY, timeout_delay=2.0) as s:
+        yield s
+
+
+@pytest.fixture
+def server(_module_server):
+    """One server for the module; each test gets it with an empty script and no requests."""
+    _module_server.clear()
+    _module_server.default = None
+    yield _module_server
+    _module_server.clear()
 
 
 def ask(text: str = "hi") -> list[ac.Msg]:

@@ -21,18 +21,31 @@ class ListMemory:
         self._items: list[Msg] = list(items) if items else []
 
     def add(self, msg: Msg | Iterable[Msg] | None) -> None:
-        """Add a message or several; None is ignored, placeholders are resolved first."""
+        """Add a message or several; None is ignored, placeholders are resolved first.
+
+        Anything else (a dict, a string, ...) raises ValueError and adds nothing, as in
+        AgentScope 0.x ("must be a Msg object").
+        """
+        if msg.__class__ is Msg:  # the common case, kept as cheap as an append
+            self._items.append(msg)  # type: ignore[arg-type]
+            return
         if msg is None:
             return
-        if isinstance(msg, Msg):
-            if isinstance(msg, Placeholder):
-                msg = msg.result()  # type: ignore[assignment]
-                if msg is None:
-                    return
-            self._items.append(msg)
-            return
-        for m in msg:  # type: ignore[union-attr]
-            self.add(m)
+        items = [msg] if isinstance(msg, Msg) else msg
+        if isinstance(items, (str, bytes, dict)) or not isinstance(items, Iterable):
+            raise ValueError(f"cannot add a {type(msg).__name__} to memory: it must be a Msg "
+                             "or a list of Msgs")
+        checked: list[Msg] = []
+        for i, m in enumerate(items):
+            if isinstance(m, Placeholder):
+                m = m.result()  # type: ignore[assignment]
+            if m is None:
+                continue
+            if not isinstance(m, Msg):
+                raise ValueError(f"cannot add item {i} (a {type(m).__name__}) to memory: it "
+                                 "must be a Msg")
+            checked.append(m)
+        self._items.extend(checked)
 
     def get(self, recent_n: int | None = None, filter_func: Callable[[int, Msg], bool] | None = None
             ) -> list[Msg]:
