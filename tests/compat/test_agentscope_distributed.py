@@ -72,6 +72,8 @@ def test_custom_methods_run_remotely(ray_address):
         agent._private()
     with pytest.raises(AttributeError, match="no_such_method"):
         agent.no_such_method()
+    with pytest.raises(AttributeError):  # replies go through the mailbox, never as methods
+        agent.call_method("reply", None)
     # replies still work and see the same agent afterwards
     assert agent(ac.Msg("user", "again", role="user")).content == "Hello"
     assert agent.memory.size() == 2
@@ -142,6 +144,7 @@ def test_agent_server_shared_by_processes(ray_address):
         bob = client.create_agent(Echo("Bob"))
         assert bob(ac.Msg("user", "first msg", role="user")).content == "Bob heard first msg"
         listed = client.get_agent_list()
+        assert listed[0]["methods"]["state_dict"] is False
         assert [(a["agent_id"], a["name"], a["type"]) for a in listed] == [
             (bob.agent_id, "Bob", "Echo")]
         memory = client.get_agent_memory(bob.agent_id)
@@ -168,7 +171,13 @@ def test_agent_server_shared_by_processes(ray_address):
         with pytest.raises(AgentCallError, match="not hosted") as gone:
             bob(ac.Msg("user", "are you there?")).result()
         assert isinstance(gone.value.original, DistributedError)
-        assert client.agent(dave_id)(ac.Msg("me", "hi")).content == "Dave heard hi"
+        dave = client.agent(dave_id)
+        assert dave(ac.Msg("me", "hi")).content == "Dave heard hi"
+        custom = client.create_agent({"class_name": "tests.compat.dist_agents:"
+                                                    "AgentWithCustomFunc", "args": ["Cus"]})
+        handle = client.agent(custom.agent_id)  # a handle knows the methods by the listing
+        assert handle.custom_func_with_basic(5) == 5
+        assert handle.coroutine_func(2).result() == 4
         assert carol(ac.Msg("me", "again")).metadata["mem_size"] == 3
         assert client.delete_agent(bob.agent_id) is False  # gone already
         assert client.delete_all_agent() is True

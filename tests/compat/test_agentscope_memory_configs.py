@@ -48,6 +48,16 @@ def test_adding_something_that_is_not_a_msg_raises():
     assert mem.size() == 1  # nothing half-added
 
 
+def test_get_memory_is_get():
+    """AgentScope 0.x: TemporaryMemory.get_memory(recent_n, filter_func)."""
+    mem = ListMemory(_msgs())
+    assert mem.get_memory() == mem.get()
+    assert mem.get_memory(recent_n=1) == _msgs()[2:] or mem.get_memory(1)[0].content == (
+        "Translate the following sentence")
+    assert [m.name for m in mem.get_memory(filter_func=lambda i, m: m.role == "user")] == [
+        "user"]
+
+
 def test_delete_of_valid_indices_does_not_warn():
     """AgentScope 0.x: a valid delete is silent."""
     mem = ListMemory(_msgs())

@@ -58,6 +58,11 @@ class ListMemory:
             return []
         return list(items[-recent_n:])
 
+    def get_memory(self, recent_n: int | None = None,
+                   filter_func: Callable[[int, Msg], bool] | None = None) -> list[Msg]:
+        """AgentScope 0.x's name for :meth:`get`."""
+        return self.get(recent_n, filter_func)
+
     def delete(self, index: int | Iterable[int]) -> None:
         """Delete by position (or positions), counted from 0.
 

@@ -170,7 +170,8 @@ class AgentServerClient:
         """A proxy for an agent on the server (created by any process)."""
         for info in self.get_agent_list():
             if info["agent_id"] == agent_id:
-                return DistributedAgent.attach(self.host, agent_id, info["name"], info["type"])
+                return DistributedAgent.attach(self.host, agent_id, info["name"], info["type"],
+                                               methods=info.get("methods"))
         raise DistributedError(f"agent server {self.name!r} hosts no agent {agent_id!r}",
                                agent=agent_id)
 

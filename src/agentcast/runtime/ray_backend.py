@@ -200,11 +200,15 @@ class DistributedAgent(Agent):
 
     @classmethod
     def attach(cls, host: AgentHost, agent_id: str, name: str, agent_class: type | str,
-               *, timeout: float | None = None) -> DistributedAgent:
+               *, methods: dict[str, bool] | None = None,
+               timeout: float | None = None) -> DistributedAgent:
         """A proxy for an agent that already lives in ``host`` (created by another process
-        or by the host itself). It has no copy of the agent: a host restart loses it."""
+        or by the host itself). It has no copy of the agent: a host restart loses it.
+        ``methods`` (name -> returns a placeholder) is taken from the class when not given."""
         proxy = cls.__new__(cls)
-        proxy._remote = remote_callables(agent_class) if isinstance(agent_class, type) else {}
+        if methods is None:
+            methods = remote_callables(agent_class) if isinstance(agent_class, type) else {}
+        proxy._remote = dict(methods)
         proxy.name = name
         proxy.sys_prompt = None
         proxy.verbose = False
@@ -240,7 +244,11 @@ class DistributedAgent(Agent):
         at once (``.result()`` gives the value), the others block and return the value.
         Arguments and the value travel pickled; placeholders among the arguments are
         waited for first."""
-        marked_async = (self.__dict__.get("_remote") or {}).get(name, False)
+        methods = self.__dict__.get("_remote") or {}
+        if methods and name not in methods:  # unknown class (an attached proxy): host checks
+            raise AttributeError(f"{self.agent_class} {self.name!r} has no method {name!r} "
+                                 "that can be called remotely (reply/observe: call the agent)")
+        marked_async = methods.get(name, False)
         args = tuple(a.result() if isinstance(a, Placeholder) else a for a in args)
         kwargs = {k: v.result() if isinstance(v, Placeholder) else v for k, v in kwargs.items()}
         ph = RemotePlaceholder(self.name, 0)

@@ -104,14 +104,18 @@ class AgentHostActor:
         return self.label
 
     async def agent_list(self) -> list[dict[str, Any]]:
-        """One entry per hosted agent: id, name, class, system prompt, model."""
+        """One entry per hosted agent: id, name, class, system prompt, model, and the
+        methods callable remotely (name -> returns a placeholder)."""
+        from agentcast.runtime.remote_methods import remote_callables
+
         out = []
         for agent_id, agent in self.agents.items():
             model = getattr(agent, "_model_ref", None)
             out.append({"agent_id": agent_id, "name": agent.name, "type": type(agent).__name__,
                         "sys_prompt": getattr(agent, "sys_prompt", None),
                         "model": model if isinstance(model, str) else
-                        getattr(model, "config_name", None)})
+                        getattr(model, "config_name", None),
+                        "methods": remote_callables(type(agent))})
         return out
 
     async def remove_agents(self, agent_ids: list[str] | None = None) -> list[str]:

@@ -17,6 +17,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 ASYNC = "async"
 SYNC = "sync"
 _MARK = "_agentcast_remote"
+# reach the agent through its mailbox (calls and observations), never as methods
+MAILBOX_ONLY = frozenset({"reply", "observe", "observe_async"})
 
 
 def async_func(func: F) -> F:
@@ -36,10 +38,10 @@ def sync_func(func: F) -> F:
 def remote_callables(cls: type) -> dict[str, bool]:
     """``{name: returns_a_placeholder}`` for the methods of ``cls`` a proxy forwards:
     public functions, and underscored ones marked with ``async_func``/``sync_func``
-    (dunder methods never)."""
+    (dunder methods never; ``reply`` and ``observe`` go through the mailbox instead)."""
     out: dict[str, bool] = {}
     for name in dir(cls):
-        if name.startswith("__"):
+        if name.startswith("__") or name in MAILBOX_ONLY:
             continue
         member = inspect.getattr_static(cls, name, None)
         if isinstance(member, (staticmethod, classmethod)):
