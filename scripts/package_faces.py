@@ -1,6 +1,6 @@
 """Check or rewrite the package faces: each face's TYPE_CHECKING imports, ``_EXPORTS`` and
 literal ``__all__`` list every public class and function of its modules (the rule
-tests/typing/test_typed_face.py checks). Existing entries keep their order; missing names
+tests/public_face/test_typed_face.py checks). Existing entries keep their order; missing names
 are appended, one line each.
 
     PYTHONPATH=src python scripts/package_faces.py          # report what is missing

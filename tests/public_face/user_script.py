@@ -1,4 +1,4 @@
-"""A user's script over agentcast's public API; tests/typing/test_typed_face.py type-checks
+"""A user's script over agentcast's public API; tests/public_face/test_typed_face.py type-checks
 it with ``mypy --strict`` and fails on any expression whose type is plain ``Any``."""
 
 from __future__ import annotations
