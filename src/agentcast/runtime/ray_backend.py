@@ -16,6 +16,7 @@ import atexit
 import functools
 import itertools
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from agentcast.agents.base import Agent
@@ -200,7 +201,7 @@ class DistributedAgent(Agent):
 
     @classmethod
     def attach(cls, host: AgentHost, agent_id: str, name: str, agent_class: type | str,
-               *, methods: dict[str, bool] | None = None,
+               *, methods: Mapping[str, bool] | None = None,
                timeout: float | None = None) -> DistributedAgent:
         """A proxy for an agent that already lives in ``host`` (created by another process
         or by the host itself). It has no copy of the agent: a host restart loses it.

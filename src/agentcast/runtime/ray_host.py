@@ -115,7 +115,7 @@ class AgentHostActor:
                         "sys_prompt": getattr(agent, "sys_prompt", None),
                         "model": model if isinstance(model, str) else
                         getattr(model, "config_name", None),
-                        "methods": remote_callables(type(agent))})
+                        "methods": dict(remote_callables(type(agent)))})
         return out
 
     async def remove_agents(self, agent_ids: list[str] | None = None) -> list[str]:

@@ -9,7 +9,9 @@ here; the marks are plain attributes, so the agent class is unchanged when it ru
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,10 +37,17 @@ def sync_func(func: F) -> F:
     return func
 
 
-def remote_callables(cls: type) -> dict[str, bool]:
+# to_dist of 10,000 agents of one class looks once; classes made at run time may go away
+_cache: weakref.WeakKeyDictionary[type, Mapping[str, bool]] = weakref.WeakKeyDictionary()
+
+
+def remote_callables(cls: type) -> Mapping[str, bool]:
     """``{name: returns_a_placeholder}`` for the methods of ``cls`` a proxy forwards:
     public functions, and underscored ones marked with ``async_func``/``sync_func``
     (dunder methods never; ``reply`` and ``observe`` go through the mailbox instead)."""
+    cached = _cache.get(cls)
+    if cached is not None:
+        return cached
     out: dict[str, bool] = {}
     for name in dir(cls):
         if name.startswith("__") or name in MAILBOX_ONLY:
@@ -52,7 +61,8 @@ def remote_callables(cls: type) -> dict[str, bool]:
         if name.startswith("_") and mark is None:
             continue
         out[name] = mark == ASYNC
-    return out
+    table = _cache[cls] = MappingProxyType(out)
+    return table
 
 
 __all__ = ["ASYNC", "SYNC", "async_func", "remote_callables", "sync_func"]
