@@ -55,8 +55,8 @@ def test_custom_methods_run_remotely(ray_address):
     echoed = agent.custom_func_with_msg(ac.Msg("user", "back", role="user"))
     assert isinstance(echoed, ac.Msg) and echoed.content == "back"
     assert agent.custom_func_with_basic(1) == 1
-    r1 = agent.custom_async_func(1.0)
-    r2 = agent.custom_async_func(1.0)
+    r1 = agent.custom_async_func(2.0)  # sleeps, then counts
+    r2 = agent.custom_async_func(2.0)
     assert isinstance(r1, ac.Placeholder) and not r1.done()  # returned before the method ran
     assert agent.custom_sync_func() == 0  # plain methods do not wait for async ones
     assert sorted([r1.result(), r2.result()]) == [1, 2]
