@@ -93,6 +93,15 @@ def test_yi_default_address_and_key_variable(monkeypatch):
         build(model_type="yi_chat", model_name="yi-large")
 
 
+@pytest.mark.parametrize(("field", "value"), [("max_tokens", "many"), ("top_p", "high"),
+                                              ("temperature", [1])])
+def test_yi_bad_fields_name_themselves(field, value):
+    """agentcast: a mistyped top-level Yi field is a ConfigError naming it."""
+    with pytest.raises(ConfigError) as err:
+        build(model_type="yi_chat", model_name="yi-large", api_key=KEY, **{field: value})
+    assert err.value.field == field
+
+
 @pytest.mark.parametrize("stream", [True, False])
 def test_zhipuai_chat(server, stream):
     """AgentScope 0.x: zhipuai_chat speaks ZhipuAI's /api/paas/v4/chat/completions."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentcast.models._http import check_type
 from agentcast.models.embeddings import OpenAIEmbeddingModel
 from agentcast.models.openai_chat import OpenAIChatModel
 
@@ -30,6 +31,10 @@ class YiChatModel(OpenAIChatModel):
     def __init__(self, config_name: str = "", model_name: str = "", *,
                  max_tokens: int | None = None, top_p: float | None = None,
                  temperature: float | None = None, **kwargs: Any) -> None:
+        where = f"model config {config_name or model_name!r}"
+        check_type(where, "max_tokens", max_tokens, int, "an integer")
+        check_type(where, "top_p", top_p, (int, float), "a number")
+        check_type(where, "temperature", temperature, (int, float), "a number")
         generate_args = dict(kwargs.pop("generate_args", None) or {})
         for key, value in (("max_tokens", max_tokens), ("top_p", top_p),
                            ("temperature", temperature)):
