@@ -204,3 +204,15 @@ def test_server_side_model_configs(ray_address):
             client.create_agent({"class_name": "Msg"})
     with pytest.raises(DistributedError):
         ac.AgentServerClient(name)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--resources", "{not json"], "--resources is not JSON"),
+    (["--model-configs", "/nonexistent/models.json"], "does not exist"),
+])
+def test_agent_server_cli_refuses_bad_arguments_before_starting(argv, message, tmp_path):
+    """agentcast: `agentcast agent-server` checks its arguments before it joins Ray."""
+    out = subprocess.run([sys.executable, "-m", "agentcast.cli", "agent-server", *argv],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT,
+                         env=_env("127.0.0.1:1"))
+    assert out.returncode != 0 and message in out.stderr

@@ -38,12 +38,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"agentcast agent-server: --resources is not JSON: {exc}", file=sys.stderr)
             return 2
     configs = None
-    if args.model_configs:
-        from agentcast.models.registry import read_config_file
-
-        configs = read_config_file(args.model_configs)
     stop = threading.Event()
     try:
+        if args.model_configs:
+            from agentcast.models.registry import read_config_file, validate_model_config
+
+            configs = read_config_file(args.model_configs)
+            for i, config in enumerate(configs if isinstance(configs, list) else [configs]):
+                validate_model_config(config, i)  # fail here, not inside the server
         server = AgentServer(args.name, address=args.address, resources=resources,
                              node=args.node, model_configs=configs).launch()
     except AgentcastError as exc:
