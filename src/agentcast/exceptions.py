@@ -28,6 +28,12 @@ Three branches, because three different people must act on them::
         ├── ToolInputError            bad tool name or arguments
         ├── ToolExecutionError        the tool ran and failed
         └── ReplyFormatError          (ValueError) a reply is not the JSON/shape asked for
+            └── TagNotFoundError          a tag the parser needs is not in the reply
+
+Warnings (``warnings.warn``, never raised)::
+
+    AgentcastWarning (UserWarning)  a call did less than asked and carried on (e.g. deleting
+                                    a memory position that does not exist)
 """
 
 from __future__ import annotations
@@ -208,3 +214,19 @@ class ToolExecutionError(ModelFacingError):
 class ReplyFormatError(ModelFacingError, ValueError):
     """A reply could not be parsed or validated even after rule-based repair; the text is
     shown to the model when it is asked again (a ResponseParseError ends the re-asks)."""
+
+
+class TagNotFoundError(ReplyFormatError):
+    """A reply lacks a tag (a code fence, ``[SPEAK]``...) the parser needs; says which."""
+
+    def __init__(self, message: str, *, raw_response: str = "", missing_begin_tag: bool = False,
+                 missing_end_tag: bool = False) -> None:
+        super().__init__(message)
+        self.raw_response = raw_response
+        self.missing_begin_tag = missing_begin_tag
+        self.missing_end_tag = missing_end_tag
+
+
+# --- warnings -------------------------------------------------------------------------
+class AgentcastWarning(UserWarning):
+    """A call did less than it was asked to and carried on; the text says what was skipped."""

@@ -185,7 +185,7 @@ class Agent(Actor):
         if state.get("memory") is not None:
             if self.memory is None:
                 self.memory = ListMemory()
-            self.memory.load(state["memory"])
+            self.memory.load(state["memory"], overwrite=True)
         self._calls = int(state.get("calls", self._calls))
 
     # --- distribution ----------------------------------------------------------------
