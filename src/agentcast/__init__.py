@@ -50,10 +50,10 @@ _EXPORTS: dict[str, str] = {
     "ChatResult": "agentcast.patterns.chat",
     "UserProxyAgent": "agentcast.patterns.user_proxy",
     "AssistantAgent": "agentcast.patterns.assistant",
-    "register_function": "agentcast.patterns.assistant",
+    "register_function": "agentcast.patterns.conversable",
     "CodeExecutor": "agentcast.patterns.code",
     "GroupChat": "agentcast.patterns.group_chat",
-    "GroupChatManager": "agentcast.patterns.group_chat",
+    "GroupChatManager": "agentcast.patterns.group_chat_manager",
     "ChatAgent": "agentcast.patterns.nested",
     "NestedChatAgent": "agentcast.patterns.nested",
     "TerminationCondition": "agentcast.patterns.termination",
@@ -64,6 +64,10 @@ _EXPORTS: dict[str, str] = {
     "TimeoutTermination": "agentcast.patterns.termination",
     "ExternalTermination": "agentcast.patterns.termination",
     "FunctionTermination": "agentcast.patterns.termination",
+    "ConversableAgent": "agentcast.patterns.conversable",
+    "initiate_chats": "agentcast.patterns.chats",
+    "a_initiate_chats": "agentcast.patterns.chats",
+    "gather_usage_summary": "agentcast.patterns.chat",
     # setup and runtime
     "init": "agentcast.init",
     "gather": "agentcast.runtime.actor",
@@ -83,6 +87,7 @@ _EXPORTS: dict[str, str] = {
     "AgentCallError": "agentcast.exceptions",
     "ConfigError": "agentcast.exceptions",
     "InvalidMessageError": "agentcast.exceptions",
+    "ChatConfigError": "agentcast.exceptions",
 }
 
 __all__ = sorted(_EXPORTS)
