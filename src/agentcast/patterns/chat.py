@@ -91,7 +91,7 @@ async def exchange(sender: Conversable, message: MessageLike, recipient: Convers
             return
         if reply is None:
             if run is not None:
-                run.stop(f"{recipient.name} ended the chat")
+                run.stop(recipient.ended_because())
             return
         sender, recipient, message, request_reply = recipient, sender, reply, None
     if run is not None:
@@ -142,7 +142,7 @@ async def a_run_chat(sender: Any, recipient: Any, message: Any = None, *,
                             break
                         first = got
                     if first is None:
-                        run.stop(f"{snd.name} ended the chat")
+                        run.stop(snd.ended_because())
                         break
                     await exchange(snd, first, rcp, True, silent, run)
                     if run.stopped:
@@ -153,6 +153,8 @@ async def a_run_chat(sender: Any, recipient: Any, message: Any = None, *,
                 run.stop("no reply was due")
         finally:
             current_chat.reset(token)
+            snd.end_chat()
+            rcp.end_chat()
         summary = await summarize(summary_method, snd, rcp, summary_args or {}, run)
         run.sync_usage()
         usage = scope.as_dict()

@@ -205,6 +205,7 @@ class ConversableAgent(Agent):
         self._replies: list[ReplyEntry] = []
         self._hooks: dict[str, list[Callable[..., Any]]] = {p: [] for p in HOOK_POINTS}
         self._usage_baseline: dict[str, Usage] = {}
+        self._ended = ""
         for peer, msgs in (chat_messages or {}).items():
             self._histories[peer] = [to_msg(m, self.name, "user") for m in msgs]
         # registered last = checked first
@@ -253,6 +254,12 @@ class ConversableAgent(Agent):
     def nested_groupchat(self) -> Any:
         """None: a plain conversable agent runs no group chat (a manager overrides this)."""
         return None
+
+    def end_chat(self) -> None:
+        """Nothing to deliver: every message is in a history as soon as it arrives."""
+
+    def ended_because(self) -> str:
+        return self._ended or f"{self.name} ended the chat"
 
     # --- reply functions and hooks ----------------------------------------------------
     def register_reply(self, trigger: Any, reply_func: ReplyFunc, position: int = 0,
@@ -322,6 +329,7 @@ class ConversableAgent(Agent):
         if messages is None and sender is None:
             raise ChatConfigError("generate_reply needs messages= or sender=",
                                   field="messages")
+        self._ended = ""
         history = self._histories[sender] if messages is None else \
             [to_msg(m, sender.name if sender is not None else "user", "user") for m in messages]
         history = self.process_last_received_message(list(history))
@@ -375,6 +383,9 @@ class ConversableAgent(Agent):
             reply = "exit"
         if reply == "exit":
             self._auto_count[sender] = 0
+            self._ended = (f"termination message from {message.name}" if terminating else
+                           f"{self.name} reached max_consecutive_auto_reply={cap}" if at_cap
+                           and mode == "NEVER" else f"{self.name}'s person typed exit")
             return True, None
         if reply or cap == 0:
             self._auto_count[sender] = 0

@@ -78,6 +78,10 @@ class GroupChatManager(ConversableAgent):
             if member is not peer:
                 member.prepare_chat(self, clear_history, reply_at_receive)
 
+    def end_chat(self) -> None:
+        for agent in self._groupchat.agents:
+            as_conversable(agent).end_chat()
+
     def _broadcast(self, msg: Msg, speaker: Any) -> None:
         for agent in self._groupchat.agents:
             if agent is not speaker:

@@ -94,10 +94,20 @@ class Conversable(Protocol):
         """The GroupChat this participant runs (a manager), else None."""
         ...
 
+    def end_chat(self) -> None:
+        """The chat is over: deliver whatever this participant has not taken in yet."""
+        ...
+
+    def ended_because(self) -> str:
+        """Why this participant's last answer was None (it ended a chat)."""
+        ...
+
 
 class AgentParticipant:
-    """Adapts a plain Agent to the protocol: messages reach it through ``observe`` (its
-    memory), and it answers with ``await agent()``, as in a MsgHub."""
+    """Adapts a plain Agent to the protocol. Messages it receives wait until it is asked to
+    answer; then it is called with them (``await agent(x)``: the last one, or the list when
+    several came), as a pipeline calls it. Messages it is never asked to answer reach it
+    through ``observe`` when the chat ends, so its memory holds the whole conversation."""
 
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
@@ -106,6 +116,7 @@ class AgentParticipant:
         self._history: defaultdict[Any, list[Msg]] = defaultdict(list)
         self._reply_at_receive: dict[Any, bool] = {}
         self._own: Msg | None = None
+        self._unseen: list[Msg] = []
         self._human_input: list[str] = []
 
     def __eq__(self, other: object) -> bool:
@@ -144,8 +155,16 @@ class AgentParticipant:
         return msg
 
     def record_received(self, message: Msg, sender: Conversable, silent: bool = False) -> None:
-        self.agent.observe(message)
+        self._unseen.append(message)
         self._history[sender].append(with_role(message, "user"))
+
+    def ended_because(self) -> str:
+        return f"{self.name} ended the chat"
+
+    def end_chat(self) -> None:
+        if self._unseen:
+            unseen, self._unseen = self._unseen, []
+            self.agent.observe(unseen)
 
     def wants_reply(self, sender: Conversable, request_reply: bool | None) -> bool:
         if request_reply is not None:
@@ -154,7 +173,9 @@ class AgentParticipant:
 
     async def a_generate_reply(self, messages: list[Msg] | None = None,
                                sender: Conversable | None = None) -> Any:
-        reply = await self.agent()
+        unseen, self._unseen = self._unseen, []
+        x: Msg | list[Msg] | None = unseen[-1] if len(unseen) == 1 else (unseen or None)
+        reply = await self.agent(x)
         self._own = reply
         return reply
 
@@ -167,7 +188,7 @@ class AgentParticipant:
     async def a_generate_init_message(self, message: MessageLike | None,
                                       context: dict[str, Any]) -> MessageLike | None:
         if message is None:
-            return await self.agent()
+            return await self.a_generate_reply()
         return with_carryover(message, context)
 
     def usage_names(self) -> list[str]:
