@@ -129,7 +129,7 @@ def ask_human(prompt: str, input_func: Callable[[str], Any] | None = None,
               agent: Any = None, x: Any = None) -> str:
     """Ask a person: ``input_func`` if given, else the process-wide input provider (the
     studio answers through it) on behalf of ``agent``, else the terminal. End of input
-    counts as ``exit``."""
+    (EOF, or a scripted input_func raising StopIteration) counts as ``exit``."""
     from agentcast.agents.user import input_provider
 
     provider = input_provider()
@@ -140,7 +140,7 @@ def ask_human(prompt: str, input_func: Callable[[str], Any] | None = None,
     read = input_func or input
     try:
         return str(read(prompt)).strip()
-    except EOFError:
+    except (EOFError, StopIteration):  # the input ran out (a closed terminal, a used-up script)
         return "exit"
 
 

@@ -118,7 +118,8 @@ async def a_run_chat(sender: Any, recipient: Any, message: Any = None, *,
     names = {snd.name, rcp.name, *snd.usage_names(), *rcp.usage_names()}
     with usage_monitor().scope(names) as scope:
         run = ChatRun(scope, condition)
-        token = current_chat.set(run)
+        outer = current_chat.get()
+        current_chat.set(run)
         try:
             bounded = max_turns is not None
             snd.prepare_chat(rcp, clear_history, reply_at_receive=not bounded)
@@ -152,7 +153,7 @@ async def a_run_chat(sender: Any, recipient: Any, message: Any = None, *,
             if not run.stopped:
                 run.stop("no reply was due")
         finally:
-            current_chat.reset(token)
+            current_chat.set(outer)
             snd.end_chat()
             rcp.end_chat()
         summary = await summarize(summary_method, snd, rcp, summary_args or {}, run)

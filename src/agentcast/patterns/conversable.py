@@ -478,7 +478,13 @@ class ConversableAgent(Agent):
             reply = str(await func(prompt)).strip()
             self._human_input.append(reply)
             return reply
-        return await asyncio.to_thread(self.get_human_input, prompt)
+        return await asyncio.to_thread(self._ask_in_thread, prompt)
+
+    def _ask_in_thread(self, prompt: str) -> str:
+        try:
+            return self.get_human_input(prompt)
+        except StopIteration:  # a used-up scripted input; cannot cross into a Future
+            return "exit"
 
     # --- auto-reply counters --------------------------------------------------------------
     def max_consecutive_auto_reply(self, sender: Any = None) -> int:

@@ -114,7 +114,10 @@ async def call_reply(entry: ReplyEntry, recipient: Any, messages: list[Any],
 
 
 def _call_sync(entry: ReplyEntry, recipient: Any, messages: list[Any], sender: Any) -> Any:
-    return entry.func(recipient, messages=messages, sender=sender, config=entry.config)
+    try:
+        return entry.func(recipient, messages=messages, sender=sender, config=entry.config)
+    except StopIteration as exc:  # cannot cross into a Future: the chat would wait forever
+        raise RuntimeError(f"reply function {entry.func!r} raised StopIteration") from exc
 
 
 def check_hook_point(point: str) -> None:
