@@ -1,0 +1,98 @@
+"""AutoGen 0.2's chat sequences (initiate_chats, a_initiate_chats), behaviour by behaviour."""
+
+import asyncio
+import time
+
+import pytest
+
+import agentcast as ac
+from agentcast.testing import FunctionModel
+
+
+def echo(name, latency=0.0):
+    """Answers with the first line of what it was asked, and how much context came along."""
+    def answer(msgs):
+        text = str(msgs[-1].content)
+        return f"{name} did {text.splitlines()[0]}" + (" +ctx" if "Context:" in text else "")
+
+    return ac.ConversableAgent(name, None, human_input_mode="NEVER",
+                               llm_config={"model": FunctionModel(answer, name, latency=latency)})
+
+
+def never(name):
+    return ac.ConversableAgent(name, llm_config=False, human_input_mode="NEVER")
+
+
+def test_sequence_carries_summaries_over():
+    """AutoGen 0.2: initiate_chats runs the chats in order; each gets the earlier summaries
+    as carryover, appended to its message after "Context:"."""
+    user, a, b = never("user"), echo("a"), echo("b")
+    results = ac.initiate_chats([
+        {"sender": user, "recipient": a, "message": "step one", "max_turns": 1},
+        {"sender": user, "recipient": b, "message": "step two", "max_turns": 1,
+         "carryover": "given fact"},
+    ])
+    assert [r.summary for r in results] == ["a did step one", "b did step two +ctx"]
+    assert results[1].chat_history[0]["content"] == \
+        "step two\nContext: \ngiven fact\na did step one"
+
+
+def test_excluded_chats_do_not_carry_over():
+    """AutoGen 0.2: finished_chat_indexes_to_exclude_from_carryover leaves those summaries
+    out."""
+    user, a, b, c = never("user"), echo("a"), echo("b"), echo("c")
+    results = user.initiate_chats([
+        {"recipient": a, "message": "one", "max_turns": 1},
+        {"recipient": b, "message": "two", "max_turns": 1},
+        {"recipient": c, "message": "three", "max_turns": 1,
+         "finished_chat_indexes_to_exclude_from_carryover": [0]},
+    ])
+    assert results[2].chat_history[0]["content"] == "three\nContext: \nb did two +ctx"
+
+
+def test_agent_initiate_chats_uses_itself_as_sender():
+    """AutoGen 0.2: agent.initiate_chats(queue) sends every chat from that agent."""
+    user, a = never("user"), echo("a")
+    results = user.initiate_chats([{"recipient": a, "message": "hi", "max_turns": 1}])
+    assert results[0].chat_history[0]["name"] == "user"
+
+
+def test_queue_entries_are_checked():
+    """AutoGen 0.2: a chat without a recipient is refused (ValueError)."""
+    with pytest.raises(ValueError, match="recipient"):
+        ac.initiate_chats([{"sender": never("u"), "message": "x"}])
+
+
+def test_async_chats_respect_prerequisites_and_run_concurrently():
+    """AutoGen 0.2: a_initiate_chats needs a chat_id per chat; a chat starts after its
+    prerequisites and carries their summaries; independent chats run at the same time;
+    results come back by chat id, each with its chat_id."""
+    user = never("user")
+    slow1, slow2, last = echo("s1", latency=0.3), echo("s2", latency=0.3), echo("z")
+    queue = [
+        {"chat_id": 1, "recipient": slow1, "message": "left", "max_turns": 1},
+        {"chat_id": 2, "recipient": slow2, "message": "right", "max_turns": 1},
+        {"chat_id": 3, "recipient": last, "message": "join", "max_turns": 1,
+         "prerequisites": [1, 2]},
+    ]
+
+    async def main():
+        started = time.monotonic()
+        results = await user.a_initiate_chats(queue)
+        return results, time.monotonic() - started
+
+    results, took = asyncio.run(main())
+    assert sorted(results) == [1, 2, 3] and results[3].chat_id == 3
+    assert results[3].chat_history[0]["content"] == "join\nContext: \ns1 did left\ns2 did right"
+    assert took < 0.55  # the two slow chats overlapped (0.3 s each)
+
+
+def test_async_chats_refuse_cycles_and_missing_ids():
+    """AutoGen 0.2: prerequisites must form no cycle; every async chat needs a chat_id."""
+    user, a = never("user"), echo("a")
+    with pytest.raises(ValueError, match="cycle"):
+        asyncio.run(ac.a_initiate_chats([
+            {"sender": user, "recipient": a, "chat_id": 1, "prerequisites": [2]},
+            {"sender": user, "recipient": a, "chat_id": 2, "prerequisites": [1]}]))
+    with pytest.raises(ValueError, match="chat_id"):
+        asyncio.run(ac.a_initiate_chats([{"sender": user, "recipient": a, "message": "x"}]))
