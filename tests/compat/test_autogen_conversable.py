@@ -10,7 +10,6 @@ from typing import Annotated
 import pytest
 
 import agentcast as ac
-from agentcast.exceptions import ChatConfigError
 from agentcast.testing import FunctionModel, ScriptedModel
 
 

@@ -27,12 +27,17 @@ from agentcast.exceptions import ChatConfigError
 from agentcast.message import Msg
 from agentcast.models.base import ChatModel, ToolCall
 from agentcast.models.formatters.common import (
-    make_tool_call_msg,
-    make_tool_result_msg,
     tool_calls_of,
 )
 from agentcast.observe.monitor import Usage
+from agentcast.patterns import auto_reply
 from agentcast.patterns._support import ask_human
+from agentcast.patterns.auto_reply import (
+    default_is_termination_msg,
+    expand_tool_responses,
+    make_code_executor,
+    resolve_llm,
+)
 from agentcast.patterns.chat import (
     DEFAULT_SUMMARY_METHOD,
     ChatResult,
@@ -47,7 +52,6 @@ from agentcast.patterns.code import CodeExecutor
 from agentcast.patterns.messages import (
     TOOL_RESPONSES,
     MessageLike,
-    content_str,
     to_msg,
     with_carryover,
     with_role,
@@ -71,81 +75,7 @@ HumanInputMode = Literal["ALWAYS", "TERMINATE", "NEVER"]
 HUMAN_INPUT_MODES = ("ALWAYS", "TERMINATE", "NEVER")
 MAX_CONSECUTIVE_AUTO_REPLY = 100  # AutoGen's cap when none is given
 DEFAULT_SYSTEM_MESSAGE = "You are an AI assistant. Help with the task in the conversation."
-#: llm_config keys passed on to every model call
-GENERATE_KEYS = frozenset({"temperature", "max_tokens", "top_p", "stop", "seed",
-                           "response_format", "tool_choice", "presence_penalty",
-                           "frequency_penalty"})
 ANY_SENDER: list[Any] = [Agent, AgentParticipant, None]
-
-
-def default_is_termination_msg(message: Msg) -> bool:
-    """AutoGen's default: the message says exactly "TERMINATE" and nothing else."""
-    return content_str(message) == "TERMINATE"
-
-
-def expand_tool_responses(msg: Msg) -> list[Msg]:
-    """A message carrying tool results becomes one result Msg per call (the formatters'
-    convention), so every provider can replay them to its model."""
-    md = msg._metadata
-    responses = md.get(TOOL_RESPONSES) if md else None
-    if not responses:
-        return [msg]
-    return [make_tool_result_msg(str(r["id"]), str(r["name"]), r.get("content"),
-                                 is_error=bool(r.get("is_error"))) for r in responses]
-
-
-def resolve_llm(llm_config: Any, model: Any) -> tuple[Any, dict[str, Any], Any]:
-    """(model reference, per-call options, llm_config as stored) from AutoGen's llm_config.
-
-    ``llm_config`` may be False/None (no model), a dict with ``model`` (a config name or
-    "provider:model") or ``config_list`` (the first entry; with ``api_key``/``base_url`` it
-    becomes an OpenAI-compatible model), a config name, or a model object.
-    """
-    if model is not None:
-        return model, {}, {"model": model}
-    if llm_config is None or llm_config is False:
-        return None, {}, False
-    if not isinstance(llm_config, dict):
-        return llm_config, {}, {"model": llm_config}
-    options = {k: v for k, v in llm_config.items() if k in GENERATE_KEYS}
-    ref = llm_config.get("model")
-    entries = llm_config.get("config_list") or []
-    entry = entries[0] if entries and isinstance(entries[0], dict) else {}
-    if ref is None and entry:
-        ref = entry.get("model")
-        if ref is not None and (entry.get("api_key") or entry.get("base_url")):
-            from agentcast.models.registry import build_model
-
-            client_args = {"base_url": entry["base_url"]} if entry.get("base_url") else {}
-            ref = build_model({"config_name": f"autogen:{ref}", "model_type": "openai_chat",
-                               "model_name": ref, "api_key": entry.get("api_key"),
-                               "client_args": client_args})
-    if ref is None:
-        raise ChatConfigError(
-            "llm_config needs 'model' (a model config name or 'provider:model') or a "
-            "non-empty 'config_list'; pass llm_config=False for an agent without a model",
-            field="llm_config")
-    return ref, options, dict(llm_config)
-
-
-def make_code_executor(config: Any) -> CodeExecutor | None:
-    """A sandboxed executor from AutoGen's code_execution_config (False: none).
-
-    ``work_dir`` and ``timeout`` are honoured; ``executor`` may be a CodeExecutor. Code runs in
-    agentcast's sandbox whatever ``use_docker`` says (never less confined than asked).
-    """
-    if config is None or config is False:
-        return None
-    if isinstance(config, CodeExecutor):
-        return config
-    if not isinstance(config, dict):
-        raise ChatConfigError("code_execution_config must be a dict or False",
-                              field="code_execution_config")
-    given = config.get("executor")
-    if isinstance(given, CodeExecutor):
-        return given
-    timeout = config.get("timeout", 60.0)
-    return CodeExecutor(work_dir=config.get("work_dir"), timeout=timeout)
 
 
 class ConversableAgent(Agent):
@@ -188,20 +118,20 @@ class ConversableAgent(Agent):
         self._is_termination_msg = is_termination_msg or default_is_termination_msg
         self._max_auto = cap
         self._max_auto_by_peer: dict[Any, int] = {}
-        self._auto_count: defaultdict[Any, int] = defaultdict(int)
+        self.consecutive_auto_reply_counter: defaultdict[Any, int] = defaultdict(int)
         self._histories: defaultdict[Any, list[Msg]] = defaultdict(list)
         self.reply_at_receive: defaultdict[Any, bool] = defaultdict(bool)
         self._human_input: list[str] = []
         self.input_func = input_func
         self._default_auto_reply = default_auto_reply
-        self._llm_options = options
+        self.llm_options = options
         self._llm_config = stored
         self.llm_tools = Toolkit()        # schemas offered to this agent's model
         self.function_tools = Toolkit()   # functions this agent runs
         for fname, func in (function_map or {}).items():
             self.function_tools.add_tool(func, name=fname)
         self.code_execution_config = code_execution_config
-        self._code_executor = make_code_executor(code_execution_config)
+        self.code_executor = make_code_executor(code_execution_config)
         self._replies: list[ReplyEntry] = []
         self._hooks: dict[str, list[Callable[..., Any]]] = {p: [] for p in HOOK_POINTS}
         self._usage_baseline: dict[str, Usage] = {}
@@ -209,10 +139,10 @@ class ConversableAgent(Agent):
         for peer, msgs in (chat_messages or {}).items():
             self._histories[peer] = [to_msg(m, self.name, "user") for m in msgs]
         # registered last = checked first
-        self.register_reply(ANY_SENDER, ConversableAgent.a_generate_oai_reply)
-        self.register_reply(ANY_SENDER, ConversableAgent.a_generate_code_execution_reply)
-        self.register_reply(ANY_SENDER, ConversableAgent.a_generate_tool_calls_reply)
-        self.register_reply(ANY_SENDER, ConversableAgent.a_check_termination_and_human_reply)
+        self.register_reply(ANY_SENDER, auto_reply.generate_oai_reply)
+        self.register_reply(ANY_SENDER, auto_reply.generate_code_execution_reply)
+        self.register_reply(ANY_SENDER, auto_reply.generate_tool_calls_reply)
+        self.register_reply(ANY_SENDER, auto_reply.check_termination_and_human_reply)
 
     # --- identity and configuration ---------------------------------------------------
     @property
@@ -260,6 +190,10 @@ class ConversableAgent(Agent):
 
     def ended_because(self) -> str:
         return self._ended or f"{self.name} ended the chat"
+
+    def note_end(self, reason: str) -> None:
+        """Say why this agent's next answer is None (for ``ChatResult.stop_reason``)."""
+        self._ended = reason
 
     # --- reply functions and hooks ----------------------------------------------------
     def register_reply(self, trigger: Any, reply_func: ReplyFunc, position: int = 0,
@@ -353,60 +287,6 @@ class ConversableAgent(Agent):
         """The blocking form of ``a_generate_reply``."""
         return run_sync(self.a_generate_reply(messages, sender, exclude))
 
-    async def a_check_termination_and_human_reply(
-            self, messages: list[Msg] | None = None, sender: Any = None,
-            config: Any = None) -> tuple[bool, Any]:
-        """A person's answer, or the end of the chat, per ``human_input_mode``."""
-        messages = self._histories[sender] if messages is None else messages
-        if not messages:
-            return False, None
-        message = messages[-1]
-        who = sender.name if sender is not None else "the sender"
-        cap = self.max_consecutive_auto_reply(sender)
-        at_cap = self._auto_count[sender] >= cap
-        terminating = self.is_termination_msg(message)
-        reply = ""
-        mode = self.human_input_mode
-        if mode == "ALWAYS":
-            reply = await self.a_get_human_input(
-                f"{self.name}, your answer to {who} (enter: automatic reply, exit: end the "
-                "chat): ")
-            reply = reply if reply or not terminating else "exit"
-        elif mode == "TERMINATE" and (at_cap or terminating):
-            reply = await self.a_get_human_input(
-                f"{self.name}, your answer to {who} (enter or exit: end the chat): "
-                if terminating else
-                f"{self.name}, your answer to {who} (enter: automatic reply, exit: end the "
-                "chat): ")
-            reply = reply if reply or not terminating else "exit"
-        elif mode == "NEVER" and (at_cap or terminating):
-            reply = "exit"
-        if reply == "exit":
-            self._auto_count[sender] = 0
-            self._ended = (f"termination message from {message.name}" if terminating else
-                           f"{self.name} reached max_consecutive_auto_reply={cap}" if at_cap
-                           and mode == "NEVER" else f"{self.name}'s person typed exit")
-            return True, None
-        if reply or cap == 0:
-            self._auto_count[sender] = 0
-            calls = tool_calls_of(message)
-            if calls:  # the person answers the tool calls
-                return True, {"role": "user", "content": reply, "tool_responses": [
-                    {"id": c["id"], "name": c["name"], "content": reply} for c in calls]}
-            return True, reply
-        self._auto_count[sender] += 1
-        return False, None
-
-    async def a_generate_tool_calls_reply(self, messages: list[Msg] | None = None,
-                                          sender: Any = None,
-                                          config: Any = None) -> tuple[bool, Any]:
-        """Run the tool calls of the last message (unknown tools answer with an error)."""
-        messages = self._histories[sender] if messages is None else messages
-        calls = tool_calls_of(messages[-1]) if messages else []
-        if not calls:
-            return False, None
-        return True, await self.execute_tool_calls(calls)
-
     async def execute_tool_calls(self, calls: Sequence[dict[str, Any]]) -> Msg:
         """Run the calls (errors become results the model reads); one response per call."""
         tool_calls = [ToolCall(c["id"], c["name"], c["arguments"]) for c in calls]
@@ -415,47 +295,6 @@ class ConversableAgent(Agent):
                      for c, r in zip(tool_calls, results, strict=True)]
         text = "\n\n".join(str(r["content"]) for r in responses)
         return Msg(self.name, text, "user", metadata={TOOL_RESPONSES: responses})
-
-    async def a_generate_code_execution_reply(self, messages: list[Msg] | None = None,
-                                              sender: Any = None,
-                                              config: Any = None) -> tuple[bool, Any]:
-        """Run the code blocks of the recent messages (``last_n_messages``, default 1)."""
-        executor = self._code_executor
-        if executor is None:
-            return False, None
-        messages = self._histories[sender] if messages is None else messages
-        cfg = self.code_execution_config if isinstance(self.code_execution_config, dict) \
-            else {}
-        last_n = cfg.get("last_n_messages", 1)
-        if last_n == "auto":  # everything since this agent last spoke
-            last_n = 0
-            for m in reversed(messages):
-                if m.role != "user":
-                    break
-                last_n += 1
-        for m in list(reversed(messages))[: int(last_n)]:
-            result = await executor.execute_message(m)
-            if result is not None:
-                return True, result.text()
-        return False, None
-
-    async def a_generate_oai_reply(self, messages: list[Msg] | None = None,
-                                   sender: Any = None, config: Any = None) -> tuple[bool, Any]:
-        """Ask this agent's model (with the tools registered for it); no model: pass."""
-        if not self.has_model():
-            return False, None
-        messages = self._histories[sender] if messages is None else messages
-        prompt: list[Msg] = [Msg("system", self.sys_prompt, "system")] if self.sys_prompt \
-            else []
-        prompt += [e for m in messages for e in expand_tool_responses(m)]
-        options = dict(self._llm_options)
-        schemas = self.llm_tools.schemas()
-        if schemas:
-            options["tools"] = schemas
-        response = await self.call_model(prompt, **options)
-        if response.tool_calls:
-            return True, make_tool_call_msg(self.name, response.tool_calls, response.text or "")
-        return True, response.text
 
     # --- human input ------------------------------------------------------------------------
     def get_human_input(self, prompt: str) -> str:
@@ -500,9 +339,9 @@ class ConversableAgent(Agent):
 
     def reset_consecutive_auto_reply_counter(self, sender: Any = None) -> None:
         if sender is None:
-            self._auto_count.clear()
+            self.consecutive_auto_reply_counter.clear()
         else:
-            self._auto_count[sender] = 0
+            self.consecutive_auto_reply_counter[sender] = 0
 
     # --- histories --------------------------------------------------------------------------
     def last_message(self, agent: Any = None) -> Msg | None:
@@ -760,13 +599,14 @@ def register_function(func: Callable[..., Any], *, caller: ConversableAgent,
 
 # AutoGen's names for the built-in reply functions (usable in ``exclude=`` and
 # ``replace_reply_func``); in agentcast they are coroutine functions.
-ConversableAgent.check_termination_and_human_reply = (  # type: ignore[attr-defined]
-    ConversableAgent.a_check_termination_and_human_reply)
-ConversableAgent.generate_tool_calls_reply = (  # type: ignore[attr-defined]
-    ConversableAgent.a_generate_tool_calls_reply)
-ConversableAgent.generate_code_execution_reply = (  # type: ignore[attr-defined]
-    ConversableAgent.a_generate_code_execution_reply)
-ConversableAgent.generate_oai_reply = ConversableAgent.a_generate_oai_reply  # type: ignore[attr-defined]
+ConversableAgent.check_termination_and_human_reply = staticmethod(  # type: ignore[attr-defined]
+    auto_reply.check_termination_and_human_reply)
+ConversableAgent.generate_tool_calls_reply = staticmethod(  # type: ignore[attr-defined]
+    auto_reply.generate_tool_calls_reply)
+ConversableAgent.generate_code_execution_reply = staticmethod(  # type: ignore[attr-defined]
+    auto_reply.generate_code_execution_reply)
+ConversableAgent.generate_oai_reply = staticmethod(  # type: ignore[attr-defined]
+    auto_reply.generate_oai_reply)
 
 __all__ = ["ANY_SENDER", "DEFAULT_SYSTEM_MESSAGE", "HUMAN_INPUT_MODES",
            "MAX_CONSECUTIVE_AUTO_REPLY", "ChatResult", "ConversableAgent", "HumanInputMode",
