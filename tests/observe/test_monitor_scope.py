@@ -1,0 +1,47 @@
+"""MonitorScope: a window on the monitor's own count (what a chat's usage is made of)."""
+
+from decimal import Decimal
+
+from agentcast import hooks
+from agentcast.models.base import Usage as TokenUsage
+from agentcast.observe.monitor import Monitor, process_monitor
+
+
+def call(agent, prompt, completion, model="gpt-4o"):
+    return {"agent": agent, "model": model, "config_name": None,
+            "usage": TokenUsage(prompt, completion)}
+
+
+def test_scope_counts_its_agents_while_open_with_the_monitor_cost():
+    monitor = Monitor()
+    monitor.record(call("a", 100, 0))  # before the scope: not in it
+    with monitor.scope({"a", "b"}) as scope:
+        monitor.record(call("a", 1000, 100))
+        monitor.record(call("c", 5000, 0))  # not one of its agents
+        monitor.record(call("b", 10, 1, model="unknown-model"))
+    monitor.record(call("a", 100, 0))  # after: not in it
+    totals = scope.as_dict()
+    assert totals["calls"] == 2 and totals["prompt_tokens"] == 1010
+    assert totals["by_agent"]["a"]["total_tokens"] == 1100
+    assert totals["by_model"]["unknown-model"]["unpriced_calls"] == 1
+    # the same Decimal the monitor computed for the call (gpt-4o: $2.50 / $10 per 1M)
+    assert scope.total.cost == (Decimal("2.5") * 1000 + Decimal(10) * 100) / 1_000_000
+    assert monitor.total.calls == 5  # the monitor itself counted everything
+
+
+def test_agent_usage_by_model():
+    monitor = Monitor()
+    monitor.record(call("a", 10, 1, model="m1"))
+    monitor.record(call("a", 20, 2, model="m2"))
+    per_model = monitor.agent_usage("a")
+    assert {m: u.prompt_tokens for m, u in per_model.items()} == {"m1": 10, "m2": 20}
+    assert monitor.agent_usage("nobody") == {}
+
+
+def test_process_monitor_counts_model_call_events_from_first_use():
+    monitor = process_monitor()
+    assert process_monitor() is monitor
+    before = monitor.agent_usage("scope-test-agent")
+    hooks.emit("model_call", call("scope-test-agent", 7, 3, model="m"))
+    after = monitor.agent_usage("scope-test-agent")
+    assert after["m"].prompt_tokens - (before.get("m").prompt_tokens if before else 0) == 7
