@@ -29,7 +29,7 @@ from agentcast.models.base import ChatModel, ToolCall
 from agentcast.models.formatters.common import (
     tool_calls_of,
 )
-from agentcast.observe.monitor import Usage
+from agentcast.observe.monitor import Usage, process_monitor
 from agentcast.patterns import auto_reply
 from agentcast.patterns._support import ask_human
 from agentcast.patterns.auto_reply import (
@@ -135,6 +135,7 @@ class ConversableAgent(Agent):
         self._replies: list[ReplyEntry] = []
         self._hooks: dict[str, list[Callable[..., Any]]] = {p: [] for p in HOOK_POINTS}
         self._usage_baseline: dict[str, Usage] = {}
+        process_monitor()  # counting starts now, so every call of this agent is counted
         self._ended = ""
         for peer, msgs in (chat_messages or {}).items():
             self._histories[peer] = [to_msg(m, self.name, "user") for m in msgs]
@@ -549,7 +550,8 @@ class ConversableAgent(Agent):
         """Usage by model since creation or ``reset()``; None when no call was made."""
         return agent_usage_summary(self.name, self._usage_baseline)
 
-    def print_usage_summary(self, mode: str | list[str] = ("actual", "total")) -> None:  # type: ignore[assignment]
+    def print_usage_summary(self, mode: str | Sequence[str] = ("actual", "total")) -> None:
+        """Print this agent's usage (AutoGen's modes; both are the same numbers here)."""
         modes = [mode] if isinstance(mode, str) else list(mode)
         usage = self.get_total_usage()
         print(f"Agent '{self.name}':")
