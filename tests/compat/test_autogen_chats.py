@@ -1,7 +1,6 @@
 """AutoGen 0.2's chat sequences (initiate_chats, a_initiate_chats), behaviour by behaviour."""
 
 import asyncio
-import time
 
 import pytest
 
@@ -9,14 +8,14 @@ import agentcast as ac
 from agentcast.testing import FunctionModel
 
 
-def echo(name, latency=0.0):
+def echo(name):
     """Answers with the first line of what it was asked, and how much context came along."""
     def answer(msgs):
         text = str(msgs[-1].content)
         return f"{name} did {text.splitlines()[0]}" + (" +ctx" if "Context:" in text else "")
 
     return ac.ConversableAgent(name, None, human_input_mode="NEVER",
-                               llm_config={"model": FunctionModel(answer, name, latency=latency)})
+                               llm_config={"model": FunctionModel(answer, name)})
 
 
 def never(name):
@@ -63,28 +62,44 @@ def test_queue_entries_are_checked():
         ac.initiate_chats([{"sender": never("u"), "message": "x"}])
 
 
+def rendezvous(name, mine, other, log):
+    """An agent whose answer waits (bounded) until the other chat's agent has started."""
+    agent = never(name)
+
+    async def reply(recipient, messages, sender, config):
+        mine.set()
+        try:
+            await asyncio.wait_for(other.wait(), 5)
+            log.append(f"{name} met")
+        except asyncio.TimeoutError:
+            log.append(f"{name} alone")
+        return True, f"{name} did {messages[-1]['content']}"
+
+    agent.register_reply(ac.ConversableAgent, reply)
+    return agent
+
+
 def test_async_chats_respect_prerequisites_and_run_concurrently():
     """AutoGen 0.2: a_initiate_chats needs a chat_id per chat; a chat starts after its
     prerequisites and carries their summaries; independent chats run at the same time;
     results come back by chat id, each with its chat_id."""
-    user = never("user")
-    slow1, slow2, last = echo("s1", latency=0.3), echo("s2", latency=0.3), echo("z")
-    queue = [
-        {"chat_id": 1, "recipient": slow1, "message": "left", "max_turns": 1},
-        {"chat_id": 2, "recipient": slow2, "message": "right", "max_turns": 1},
-        {"chat_id": 3, "recipient": last, "message": "join", "max_turns": 1,
-         "prerequisites": [1, 2]},
-    ]
+    user, last = never("user"), echo("z")
+    log = []
 
     async def main():
-        started = time.monotonic()
-        results = await user.a_initiate_chats(queue)
-        return results, time.monotonic() - started
+        e1, e2 = asyncio.Event(), asyncio.Event()
+        left, right = rendezvous("s1", e1, e2, log), rendezvous("s2", e2, e1, log)
+        return await user.a_initiate_chats([
+            {"chat_id": 1, "recipient": left, "message": "left", "max_turns": 1},
+            {"chat_id": 2, "recipient": right, "message": "right", "max_turns": 1},
+            {"chat_id": 3, "recipient": last, "message": "join", "max_turns": 1,
+             "prerequisites": [1, 2]},
+        ])
 
-    results, took = asyncio.run(main())
+    results = asyncio.run(main())
     assert sorted(results) == [1, 2, 3] and results[3].chat_id == 3
     assert results[3].chat_history[0]["content"] == "join\nContext: \ns1 did left\ns2 did right"
-    assert took < 0.55  # the two slow chats overlapped (0.3 s each)
+    assert sorted(log) == ["s1 met", "s2 met"]  # both chats were in flight together
 
 
 def test_async_chats_refuse_cycles_and_missing_ids():

@@ -211,9 +211,16 @@ class AgentParticipant:
 _adapters: weakref.WeakKeyDictionary[Agent, AgentParticipant] = weakref.WeakKeyDictionary()
 
 
+_conversable_types: set[type] = set()
+
+
 def as_conversable(agent: Any) -> Conversable:
     """``agent`` itself when it is Conversable, else its (one, cached) adapter."""
+    kind = type(agent)
+    if kind in _conversable_types:  # the protocol check inspects every member: do it once
+        return agent  # type: ignore[no-any-return]
     if isinstance(agent, Conversable):
+        _conversable_types.add(kind)
         return agent
     if not isinstance(agent, Agent):
         raise TypeError(f"{agent!r} is not an agent: chats take Agents or Conversables")
