@@ -453,9 +453,9 @@ def test_register_for_llm_and_execution_as_decorators():
     assert tool["parameters"]["properties"]["a"] == {"type": "integer",
                                                      "description": "the first number"}
     assert tool["parameters"]["required"] == ["a"]
-    assert set(executor.function_map) == {"add"}
-    assert executor.can_execute_function("add") and not executor.can_execute_function(
-        ["add", "other"])
+    assert set(executor.function_map) == {"add_numbers"}  # the name given to the inner one
+    assert executor.can_execute_function("add_numbers") and not executor.can_execute_function(
+        ["add_numbers", "other"])
 
 
 def test_register_for_llm_needs_a_model_and_a_description():
@@ -525,3 +525,142 @@ def test_usage_inside_a_run_comes_from_the_run_monitor():
         end_run()
     assert r.total_cost == pytest.approx(0.002)
     assert r.cost["usage_including_cached_inference"]["total_cost"] == pytest.approx(0.002)
+
+
+def test_auto_reply_counter_per_peer_and_reply_at_receive():
+    """AutoGen 0.2: max_consecutive_auto_reply(sender) falls back to the agent's cap;
+    update_max_consecutive_auto_reply without a sender changes it for everyone; each chat
+    resets the counter; after the cap, a plain send gets no answer; both sides of a chat
+    answer on receive until stop_reply_at_receive."""
+    agent = never("a0", max_consecutive_auto_reply=2)
+    other = never("a1", max_consecutive_auto_reply=0)
+    assert agent.max_consecutive_auto_reply() == agent.max_consecutive_auto_reply(other) == 2
+    agent.update_max_consecutive_auto_reply(1)
+    assert agent.max_consecutive_auto_reply() == agent.max_consecutive_auto_reply(other) == 1
+    other.initiate_chat(agent, message="hello")
+    assert agent.consecutive_auto_reply_counter[other] == 1
+    other.initiate_chat(agent, message="hello again")
+    assert other.last_message(agent)["role"] == "user"  # the auto reply came back
+    assert len(other.chat_messages[agent]) == len(agent.chat_messages[other]) == 2
+    other.send("bye", agent)
+    assert other.last_message(agent)["role"] == "assistant"  # at the cap: no answer
+    other.initiate_chat(agent, message="hi", clear_history=False)
+    assert len(other.chat_messages[agent]) > 2
+    assert other.reply_at_receive[agent] is agent.reply_at_receive[other] is True
+    other.stop_reply_at_receive(agent)
+    assert other.reply_at_receive[agent] is False and agent.reply_at_receive[other] is True
+
+
+def test_invalid_received_message_is_not_kept():
+    """AutoGen 0.2: a dict without content (or a call) is refused with ValueError, and the
+    history does not grow."""
+    a, b = never("a"), never("b")
+    a.receive("hello", b)
+    before = len(a.chat_messages[b])
+    with pytest.raises(ValueError):
+        a.receive({"message": "hello"}, b)
+    with pytest.raises(ValueError):
+        b.send({"message": "hello"}, a)
+    assert len(a.chat_messages[b]) == before
+
+
+def test_content_template_called_with_the_context():
+    """AutoGen 0.2: a message whose content is a callable is instantiated with its context;
+    the context stays on the message."""
+    a, b = never("a"), never("b")
+    a.send({"content": lambda context: f"hello {context['name']}",
+            "context": {"name": "there"}}, b)
+    last = b.last_message(a)
+    assert last["content"] == "hello there" and last["context"] == {"name": "there"}
+
+
+def test_stacked_registration_shares_name_and_description():
+    """AutoGen 0.2: stacked register_for_llm / register_for_execution decorators reuse the
+    name and description given to an inner one; the schema matches AutoGen's."""
+    m = {"model": ScriptedModel()}
+    agent1, agent2, agent3 = (ac.ConversableAgent(n, llm_config=m) for n in ("x1", "x2", "x3"))
+    runner = never("runner")
+
+    @runner.register_for_execution()
+    @agent3.register_for_llm()
+    @agent2.register_for_llm(name="python")
+    @agent1.register_for_llm(description="run cell in ipython and return the execution result.")
+    def exec_python(cell: Annotated[str, "Valid Python cell to execute."]) -> str:
+        return cell
+
+    expected = [{"type": "function", "function": {
+        "description": "run cell in ipython and return the execution result.",
+        "name": "exec_python",
+        "parameters": {"type": "object", "properties": {"cell": {
+            "type": "string", "description": "Valid Python cell to execute."}},
+            "required": ["cell"]}}}]
+    assert agent1.llm_config["tools"] == expected
+    renamed = [{"type": "function", "function": {**expected[0]["function"], "name": "python"}}]
+    assert agent2.llm_config["tools"] == renamed and agent3.llm_config["tools"] == renamed
+    assert runner.function_map == {"python": exec_python}
+
+
+def test_api_style_function_and_override_warnings():
+    """AutoGen 0.2: api_style="function" lists the schema under llm_config["functions"];
+    registering a function name again warns that it is being overridden."""
+    agent = ac.ConversableAgent("x", llm_config={"model": ScriptedModel()})
+
+    @agent.register_for_llm(description="Say hi.", api_style="function")
+    def hi() -> str:
+        return "hi"
+
+    assert agent.llm_config["functions"][0]["name"] == "hi" and "tools" not in agent.llm_config
+    runner = never("runner", function_map={"f": len})
+    with pytest.warns(UserWarning, match="'f' is being overridden"):
+        runner.register_function({"f": len})
+
+
+def test_llm_config_needs_a_model():
+    """AutoGen 0.2: an llm_config with an empty config_list, or an empty model, is a
+    ValueError."""
+    with pytest.raises(ValueError):
+        ac.ConversableAgent("a", llm_config={"config_list": []})
+    with pytest.raises(ValueError):
+        ac.ConversableAgent("a", llm_config={"config_list": [{"model": ""}]})
+
+
+def test_legacy_function_call_is_answered():
+    """AutoGen 0.2: a message with a function_call is executed by an agent whose
+    function_map has the function, with sender=None too."""
+    agent = ac.ConversableAgent("user_proxy", llm_config=False, human_input_mode="TERMINATE",
+                                function_map={"add_num": lambda num_to_be_added: num_to_be_added + 10})
+    messages = [{"function_call": {"name": "add_num", "arguments": '{ "num_to_be_added": 5 }'},
+                 "role": "assistant"}]
+    assert agent.generate_reply(messages=messages, sender=None)["content"] == "15"
+
+
+def test_generate_init_message_with_carryover():
+    """AutoGen 0.2: generate_init_message(message, carryover=...) appends the carryover to
+    text, adds a text part to multimodal content, and refuses other carryover types."""
+    agent = never("alice")
+    assert agent.generate_init_message("hello", carryover="Testing.") == \
+        "hello\nContext: \nTesting."
+    mm = {"content": [{"type": "text", "text": "hi"}, {"type": "image_url",
+                                                      "image_url": {"url": "x.png"}}]}
+    assert len(agent.generate_init_message(mm, carryover=["a", "b"])["content"]) == 3
+    assert len(agent.generate_init_message(mm)["content"]) == 2
+    assert agent.generate_init_message(
+        "hi", carryover=[{"content": "from a dict"}]) == "hi\nContext: \nfrom a dict"
+    with pytest.raises(ValueError):
+        agent.generate_init_message("hello", carryover=3)
+
+
+def test_restored_histories_continue():
+    """AutoGen 0.2: chat_messages taken from one agent restore another; later chats with
+    clear_history=False add to them."""
+    alice = never("alice", default_auto_reply="alice here")
+    bob = never("bob", default_auto_reply="bob (past)")
+    bob.initiate_chat(alice, message="bob from the past", max_turns=2, silent=True)
+    saved = bob.chat_messages
+    bob2 = never("bob", default_auto_reply="bob (future)", chat_messages=saved)
+    assert bob2.chat_messages == saved and len(bob2.chat_messages[alice]) == 4
+    bob2.initiate_chat(alice, message="bob from the future", max_turns=2,
+                       clear_history=False, silent=True)
+    assert len(bob2.chat_messages[alice]) == 8
+    assert bob2.chat_messages[alice][0]["content"] == "bob from the past"
+    assert bob2.chat_messages[alice][-2]["content"] == "bob (future)"

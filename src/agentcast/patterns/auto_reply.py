@@ -66,7 +66,7 @@ def resolve_llm(llm_config: Any, model: Any) -> tuple[Any, dict[str, Any], Any]:
     ref = llm_config.get("model")
     entries = llm_config.get("config_list") or []
     entry = entries[0] if entries and isinstance(entries[0], dict) else {}
-    if ref is None and entry:
+    if not ref and entry:
         ref = entry.get("model")
         if ref is not None and (entry.get("api_key") or entry.get("base_url")):
             from agentcast.models.registry import build_model
@@ -75,7 +75,7 @@ def resolve_llm(llm_config: Any, model: Any) -> tuple[Any, dict[str, Any], Any]:
             ref = build_model({"config_name": f"autogen:{ref}", "model_type": "openai_chat",
                                "model_name": ref, "api_key": entry.get("api_key"),
                                "client_args": client_args})
-    if ref is None:
+    if not ref:
         raise ChatConfigError(
             "llm_config needs 'model' (a model config name or 'provider:model') or a "
             "non-empty 'config_list'; pass llm_config=False for an agent without a model",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
@@ -127,6 +128,7 @@ class ConversableAgent(Agent):
         self.llm_options = options
         self._llm_config = stored
         self.llm_tools = Toolkit()        # schemas offered to this agent's model
+        self._api_styles: dict[str, str] = {}
         self.function_tools = Toolkit()   # functions this agent runs
         for fname, func in (function_map or {}).items():
             self.function_tools.add_tool(func, name=fname)
@@ -161,8 +163,13 @@ class ConversableAgent(Agent):
             return False
         out = dict(self._llm_config)
         schemas = self.llm_tools.schemas()
-        if schemas:
-            out["tools"] = schemas
+        tools = [t for t in schemas if self._api_styles.get(t["function"]["name"]) != "function"]
+        functions = [t["function"] for t in schemas
+                     if self._api_styles.get(t["function"]["name"]) == "function"]
+        if tools:
+            out["tools"] = tools
+        if functions:
+            out["functions"] = functions
         return out
 
     @property
@@ -423,9 +430,17 @@ class ConversableAgent(Agent):
 
     async def a_generate_init_message(self, message: MessageLike | None,
                                       context: dict[str, Any]) -> MessageLike | None:
+        """The opening message: ``message`` with the carryover as context; None asks this
+        agent's person for it."""
         if message is None:
             message = await self.a_get_human_input(">")
         return with_carryover(message, context)
+
+    def generate_init_message(self, message: MessageLike | None = None,
+                              **kwargs: Any) -> MessageLike | None:
+        """The blocking form of ``a_generate_init_message`` (AutoGen's signature)."""
+        result: MessageLike | None = run_sync(self.a_generate_init_message(message, kwargs))
+        return result
 
     # --- sending ------------------------------------------------------------------------------
     async def a_send(self, message: MessageLike, recipient: Any,
@@ -500,32 +515,44 @@ class ConversableAgent(Agent):
         return {t.name: t.func for t in self.function_tools.tools(include_inactive=True)}
 
     def register_function(self, function_map: Mapping[str, Callable[..., Any] | None]) -> None:
-        """Add (or, with None, remove) functions this agent runs."""
+        """Add (or, with None, remove) functions this agent runs; replacing one warns."""
         for fname, func in function_map.items():
             if func is None:
                 if fname in self.function_tools:
                     self.function_tools.remove(fname)
-            else:
-                self.function_tools.add_tool(func, name=fname)
+                continue
+            if fname in self.function_tools:
+                warnings.warn(f"Function {fname!r} is being overridden.", UserWarning,
+                              stacklevel=2)
+            self.function_tools.add_tool(func, name=fname)
 
     def register_for_llm(self, func: Callable[..., Any] | None = None, *,
                          name: str | None = None, description: str | None = None,
-                         api_style: str = "tool") -> Any:
+                         api_style: Literal["tool", "function"] = "tool") -> Any:
         """Offer a function's schema to this agent's model; usable as ``@agent.
         register_for_llm(description=...)``. Parameter descriptions come from the docstring
-        or ``Annotated[T, "description"]``."""
+        or ``Annotated[T, "description"]``. Stacked registration decorators share the name
+        and description given to any of them."""
         if not self.has_model():
             raise ChatConfigError(
                 f"{self.name!r} has no model (llm_config): give it one before registering "
                 "functions for its model", field="llm_config")
+        if api_style not in ("tool", "function"):
+            raise ChatConfigError("api_style must be 'tool' or 'function'", field="api_style")
 
         def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
-            about = description if description is not None else inspect.getdoc(f)
+            tool_name, about = _tool_identity(f, name, description)
+            about = about or inspect.getdoc(f)
             if not about:
                 raise ChatConfigError(
-                    f"function {name or getattr(f, '__name__', f)!r} needs a description "
-                    "(description=... or a docstring)", field="description")
-            self.llm_tools.add_tool(f, name=name, description=about)
+                    f"function {tool_name!r} needs a description (description=... or a "
+                    "docstring)", field="description")
+            _remember_tool(f, tool_name, about)
+            if tool_name in self.llm_tools:
+                warnings.warn(f"Function {tool_name!r} is being overridden.", UserWarning,
+                              stacklevel=3)
+            self.llm_tools.add_tool(f, name=tool_name, description=about)
+            self._api_styles[tool_name] = api_style
             return f
 
         return decorate(func) if func is not None else decorate
@@ -536,7 +563,9 @@ class ConversableAgent(Agent):
         """Run calls of the function that reach this agent; usable as a decorator."""
 
         def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
-            self.function_tools.add_tool(f, name=name, description=description)
+            tool_name, about = _tool_identity(f, name, description)
+            _remember_tool(f, tool_name, about)
+            self.function_tools.add_tool(f, name=tool_name, description=about)
             return f
 
         return decorate(func) if func is not None else decorate
@@ -588,6 +617,25 @@ class ConversableAgent(Agent):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
+
+
+TOOL_ATTR = "__agentcast_tool__"
+
+
+def _tool_identity(f: Callable[..., Any], name: str | None,
+                   description: str | None) -> tuple[str, str | None]:
+    """The tool name and description: given here, else given to an earlier stacked
+    registration decorator, else the function's own name."""
+    known: dict[str, Any] = getattr(f, TOOL_ATTR, None) or {}
+    tool_name = name or known.get("name") or getattr(f, "__name__", "tool")
+    return str(tool_name), description or known.get("description")
+
+
+def _remember_tool(f: Callable[..., Any], name: str, description: str | None) -> None:
+    try:
+        setattr(f, TOOL_ATTR, {"name": name, "description": description})
+    except (AttributeError, TypeError):  # a builtin or a slotted callable: nothing to share
+        pass
 
 
 def register_function(func: Callable[..., Any], *, caller: ConversableAgent,

@@ -20,7 +20,8 @@ from agentcast.models.formatters.common import TOOL_CALLS
 MessageLike = Union[str, dict[str, Any], Msg]
 TOOL_RESPONSES = "tool_responses"
 _SPECIAL = frozenset({"content", "role", "name", "override_role", "tool_calls",
-                      "tool_responses", "url", "metadata", "id", "timestamp"})
+                      "tool_responses", "function_call", "url", "metadata", "id",
+                      "timestamp"})
 
 
 def _tool_call(call: Any, i: int) -> dict[str, Any]:
@@ -69,9 +70,14 @@ def to_msg(message: MessageLike, name: str, role: str = "assistant") -> Msg:
         meta[TOOL_CALLS] = [_tool_call(c, i) for i, c in enumerate(message["tool_calls"])]
     if message.get("tool_responses"):
         meta[TOOL_RESPONSES] = [_tool_response(r) for r in message["tool_responses"]]
+    if message.get("function_call"):  # the legacy functions API: one call, answered the same
+        meta[TOOL_CALLS] = [_tool_call({"id": "function_call",
+                                        "function": message["function_call"]}, 0)]
     wanted = message.get("override_role") or message.get("role")
     msg_role = wanted if wanted in ROLES else ("assistant" if meta.get(TOOL_CALLS) else role)
     content = message.get("content")
+    if callable(content):  # a template: called with the message's context
+        content = content(message.get("context") or {})
     return Msg(str(message.get("name") or name), "" if content is None else content, msg_role,
                message.get("url"), meta or None)
 
@@ -142,6 +148,14 @@ def with_carryover(message: MessageLike, context: dict[str, Any]) -> MessageLike
     block = "\nContext: \n" + text
     if isinstance(message, str):
         return message + block
+    parts = message.get("content")
+    if isinstance(parts, list):  # multimodal content: the context is one more text part
+        out_parts = [*parts, {"type": "text", "text": block}]
+        if isinstance(message, Msg):
+            out_msg = message.copy()
+            out_msg.content = out_parts
+            return out_msg
+        return {**message, "content": out_parts}
     if isinstance(message, Msg):
         out = message.copy()
         out.content = content_str(message) + block
