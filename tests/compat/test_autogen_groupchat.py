@@ -310,3 +310,109 @@ def test_plain_agentcast_agents_take_part():
     assert names(gc) == ["outsider", "d1", "d2"]
     assert [m.content for m in d1.memory.get()] == ["task", "d1 says", "d2 says"]
     assert [m.content for m in d2.memory.get()] == ["task", "d1 says", "d2 says"]
+
+
+def speaking(name, **kw):
+    kw.setdefault("default_auto_reply", f"This is {name} speaking.")
+    return ac.ConversableAgent(name, llm_config=False, human_input_mode="NEVER",
+                               max_consecutive_auto_reply=10, **kw)
+
+
+def test_any_agent_can_run_a_group_chat_with_run_chat():
+    """AutoGen 0.2: GroupChatManager.run_chat registered (config=groupchat,
+    reset_config=GroupChat.reset) on a plain ConversableAgent makes it a manager; reset()
+    clears the group's messages through reset_config."""
+    alice, bob = speaking("alice"), speaking("bob")
+    gc = ac.GroupChat(agents=[alice, bob], messages=[], max_round=2)
+    deputy = ac.ConversableAgent("deputy_manager", llm_config=False)
+    deputy.register_reply(ac.Agent, reply_func=ac.GroupChatManager.run_chat, config=gc,
+                          reset_config=ac.GroupChat.reset)
+    alice.initiate_chat(deputy, message="hello")
+    assert len(alice.chat_messages[deputy]) == 2 and len(gc.messages) == 2
+    deputy.reset()
+    assert gc.messages == []
+
+
+def test_function_call_in_a_group_goes_to_its_executor():
+    """AutoGen 0.2: a function_call opening a group chat is run by the member whose
+    function_map has it (even the sender), then selection goes on."""
+    alice = speaking("alice")
+    bob = speaking("bob", function_map={"test_func": lambda x: x})
+    gc = ac.GroupChat(agents=[alice, bob], messages=[], max_round=3)
+    manager = ac.GroupChatManager(groupchat=gc, llm_config=False)
+    bob.initiate_chat(manager, message={"function_call": {"name": "test_func",
+                                                          "arguments": '{"x": 1}'}})
+    assert len(gc.messages) == 3
+    assert gc.messages[-2]["content"] == "1" and gc.messages[-2]["name"] == "bob"
+    assert gc.messages[-1]["name"] == "alice"
+    with pytest.raises(ValueError):
+        bob.initiate_chat(manager, message={"function_call": {"name": "func",
+                                                              "arguments": '{"x": 1}'}})
+
+
+def test_introductions_reach_every_member_first():
+    """AutoGen 0.2: with send_introductions the first message each member gets is the
+    introduction (naming every member's description), even when a manager starts the chat
+    with itself."""
+    agents = [speaking(n, description=f"The {k} agent.", default_auto_reply=f"{n} TERMINATE")
+              for n, k in (("alice", "first"), ("bob", "second"), ("sam", "third"))]
+    gc = ac.GroupChat(agents=agents, messages=[], speaker_selection_method="round_robin",
+                      max_round=10, send_introductions=True)
+    intro = gc.introductions_msg()
+    assert all(f"The {k} agent." in intro for k in ("first", "second", "third"))
+    assert "The first agent." not in gc.introductions_msg(agents[1:])
+    manager = ac.GroupChatManager(groupchat=gc, llm_config=False,
+                                  is_termination_msg=lambda x: "TERMINATE" in x["content"])
+    manager.initiate_chat(manager, message="The initiating message.")
+    texts = [m["content"] for m in agents[0].chat_messages[manager]]
+    assert len(texts) == 3 and "The second agent." in texts[0]
+    assert texts[1:] == ["The initiating message.", "alice TERMINATE"]
+
+
+def test_next_agent_order():
+    """AutoGen 0.2: next_agent goes round the member order, within the given candidates;
+    an agent outside the group starts from the top; candidates outside it are an error."""
+    a, b, c = speaking("alice"), speaking("bob"), speaking("sam")
+    stranger, other = speaking("sally"), speaking("robert")
+    gc = ac.GroupChat(agents=[a, b, c], messages=[], max_round=10)
+    assert [gc.next_agent(x) for x in (a, b, c)] == [b, c, a]
+    assert gc.next_agent(a, [a, c]) is c and gc.next_agent(c, [a, c]) is a
+    assert gc.next_agent(b, [a, c]) is c and gc.next_agent(stranger, [a, c]) is a
+    with pytest.raises(ValueError):
+        gc.next_agent(stranger, [other])
+
+
+def test_default_transitions_and_group_termination():
+    """AutoGen 0.2: without a graph every agent may follow every agent (itself included);
+    the manager's default termination test ignores "... TERMINATE", a custom one stops."""
+    agents = [speaking("alice"), speaking("bob"), speaking(
+        "sam", default_auto_reply="This is sam speaking. TERMINATE")]
+    gc = ac.GroupChat(agents=agents, messages=[], speaker_selection_method="round_robin",
+                      max_round=10)
+    assert all(set(gc.allowed_speaker_transitions_dict[x]) == set(agents) for x in agents)
+    agents[0].initiate_chat(ac.GroupChatManager(gc, llm_config=False), message="go")
+    assert len(gc.messages) == 10
+    gc2 = ac.GroupChat(agents=agents, messages=[], speaker_selection_method="round_robin",
+                       max_round=10)
+    manager2 = ac.GroupChatManager(gc2, llm_config=False,
+                                   is_termination_msg=lambda x: "TERMINATE" in x["content"])
+    agents[0].initiate_chat(manager2, message="go")
+    assert len(gc2.messages) == 3
+
+
+def test_manual_selection_through_input():
+    """AutoGen 0.2: manual selection reads a number (1-based) from input(); empty, "q" or
+    bad answers fall back to the next agent in order."""
+    import builtins
+    from unittest import mock
+
+    for answer, expected in (("1", ["alice", "bob"] * 3), ("q", None), ("x", None)):
+        agents = [speaking("alice"), speaking("bob"), speaking("charlie")]
+        gc = ac.GroupChat(agents=agents, messages=[], max_round=6,
+                          speaker_selection_method="manual", allow_repeat_speaker=False)
+        with mock.patch.object(builtins, "input", lambda _: answer):
+            agents[0].initiate_chat(ac.GroupChatManager(gc, llm_config=False),
+                                    message="This is alice speaking.")
+        assert len(gc.messages) == 6
+        if expected:
+            assert names(gc) == expected

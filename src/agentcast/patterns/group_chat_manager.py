@@ -82,20 +82,14 @@ class GroupChatManager(ConversableAgent):
         for agent in self._groupchat.agents:
             as_conversable(agent).end_chat()
 
-    def _broadcast(self, msg: Msg, speaker: Any) -> None:
-        for agent in self._groupchat.agents:
-            if agent is not speaker:
-                member = as_conversable(agent)
-                sent = self.record_sent(msg, member, silent=True)
-                member.record_received(sent, self, silent=True)
-
     async def a_run_chat(self, messages: list[Msg] | None = None, sender: Any = None,
                          config: GroupChat | None = None) -> tuple[bool, Any]:
-        """The reply function that runs the group chat; it never answers the sender."""
+        """The reply function that runs the group chat; it never answers the sender. Any
+        ConversableAgent may register it (``config=groupchat``) to run a group chat."""
         groupchat = config if config is not None else self._groupchat
-        history = self._histories[sender] if messages is None else messages
+        history = self.chat_messages[sender] if messages is None else messages
         message = history[-1]
-        speaker = self._agent_of(sender)
+        speaker = _agent_of(groupchat, sender)
         run = current_chat.get()
         if groupchat.termination is not None:
             groupchat.termination.reset()
@@ -106,12 +100,12 @@ class GroupChatManager(ConversableAgent):
                 member.record_received(self.record_sent(intro, member, silent=True), self, True)
         for i in range(groupchat.max_round):
             groupchat.append(message, speaker)
-            self._broadcast(message, speaker)
+            _broadcast(self, groupchat, message, speaker)
             if self.is_termination_msg(message):
-                self._stop(run, f"termination message from {message.name}")
+                _stop(run, f"termination message from {message.name}")
                 break
             if i == groupchat.max_round - 1:
-                self._stop(run, f"reached max_round={groupchat.max_round}")
+                _stop(run, f"reached max_round={groupchat.max_round}")
                 break
             if run is not None and groupchat.termination is not None:
                 reason = groupchat.termination.check(run.state)
@@ -122,7 +116,7 @@ class GroupChatManager(ConversableAgent):
                 break
             chosen = await groupchat.a_select_speaker(speaker, self)
             if chosen is None:
-                self._stop(run, groupchat.selection_log[-1].get("note", "no next speaker")
+                _stop(run, groupchat.selection_log[-1].get("note", "no next speaker")
                            if groupchat.selection_log else "no next speaker")
                 break
             speaker = chosen
@@ -132,7 +126,7 @@ class GroupChatManager(ConversableAgent):
             if isinstance(reply, Interrupted):
                 break
             if reply is None:
-                self._stop(run, f"{speaker.name} ended the chat")
+                _stop(run, f"{speaker.name} ended the chat")
                 break
             sent = member.record_sent(reply, self)
             self.record_received(sent, member)
@@ -141,16 +135,7 @@ class GroupChatManager(ConversableAgent):
                 break
         return True, None
 
-    @staticmethod
-    def _stop(run: Any, reason: str) -> None:
-        if run is not None:
-            run.stop(reason)
-
-    def _agent_of(self, sender: Any) -> Any:
-        for agent in self._groupchat.agents:
-            if sender is not None and as_conversable(agent) == sender:
-                return agent
-        return sender
+    run_chat = a_run_chat  # AutoGen's name for the reply function (a coroutine here)
 
     # --- agentcast conveniences ------------------------------------------------------------
     async def a_run_group_chat(self, message: MessageLike, sender: Any = None, *,
@@ -240,6 +225,28 @@ class GroupChatManager(ConversableAgent):
 
     def __repr__(self) -> str:
         return f"GroupChatManager({self.name!r}, {self._groupchat.agent_names})"
+
+
+def _stop(run: Any, reason: str) -> None:
+    if run is not None:
+        run.stop(reason)
+
+
+def _agent_of(groupchat: GroupChat, sender: Any) -> Any:
+    """The member behind ``sender`` (a member or its adapter), else ``sender`` itself."""
+    for agent in groupchat.agents:
+        if sender is not None and as_conversable(agent) == sender:
+            return agent
+    return sender
+
+
+def _broadcast(manager: ConversableAgent, groupchat: GroupChat, msg: Msg, speaker: Any) -> None:
+    """The manager relays ``msg`` to every member but its speaker (no reply asked)."""
+    for agent in groupchat.agents:
+        if agent is not speaker:
+            member = as_conversable(agent)
+            sent = manager.record_sent(msg, member, silent=True)
+            member.record_received(sent, manager, silent=True)
 
 
 __all__ = ["GroupChatManager"]
