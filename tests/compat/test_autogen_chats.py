@@ -111,3 +111,25 @@ def test_async_chats_refuse_cycles_and_missing_ids():
             {"sender": user, "recipient": a, "chat_id": 2, "prerequisites": [1]}]))
     with pytest.raises(ValueError, match="chat_id"):
         asyncio.run(ac.a_initiate_chats([{"sender": user, "recipient": a, "message": "x"}]))
+
+
+def test_chat_messages_for_summary_and_chat_results():
+    """AutoGen 0.2: chat_messages_for_summary is the history with that agent (a manager: the
+    group's messages); get_chat_results() returns what initiate_chats finished; a bad
+    summary_method anywhere in the queue is refused before any chat runs."""
+    user, other = never("user"), never("other")
+    user.send("What is the capital of France?", other)
+    assert len(other.chat_messages_for_summary(user)) == 1
+    gc = ac.GroupChat([user, other], messages=[], max_round=2)
+    manager = ac.GroupChatManager(gc, name="manager", llm_config=False)
+    user.initiate_chat(manager, message="What is the capital of France?")
+    assert len(manager.chat_messages_for_summary(user)) == 2
+    assert len(user.chat_messages_for_summary(manager)) == 2
+    a = echo("a")
+    results = user.initiate_chats([{"recipient": a, "message": "x", "max_turns": 1}])
+    assert user.get_chat_results() == results and user.get_chat_results(-1) is results[-1]
+    calls = a.model.call_count
+    with pytest.raises(ValueError, match="summary_method"):
+        user.initiate_chats([{"recipient": a, "message": "x", "max_turns": 1},
+                             {"recipient": a, "message": "y", "summary_method": "bogus"}])
+    assert a.model.call_count == calls  # the first chat did not run

@@ -199,7 +199,8 @@ async def summarize(method: SummaryMethod, sender: Conversable, recipient: Conve
         return last_msg_summary(history[-1] if history else None)
     if method == "reflection_with_llm":
         try:
-            return await reflection_summary(sender, recipient, summary_args, run.state.messages)
+            return await reflection_summary(sender, recipient, summary_args,
+                                            recipient.chat_messages_for_summary(sender))
         except BudgetExceeded:  # the chat may have stopped for exactly this reason
             return last_msg_summary(run.state.messages[-1] if run.state.messages else None)
     value = method(sender, recipient, summary_args)  # type: ignore[operator]

@@ -16,7 +16,13 @@ import logging
 from typing import Any
 
 from agentcast.exceptions import ChatConfigError
-from agentcast.patterns.chat import ChatResult, a_run_chat, run_sync, warn_cache
+from agentcast.patterns.chat import (
+    ChatResult,
+    a_run_chat,
+    check_summary_method,
+    run_sync,
+    warn_cache,
+)
 
 log = logging.getLogger("agentcast.patterns")
 _OPTIONS = ("clear_history", "silent", "max_turns", "summary_method", "summary_args",
@@ -35,6 +41,7 @@ def _check(chat_queue: list[dict[str, Any]]) -> None:
         for key in ("sender", "recipient"):
             if chat.get(key) is None:
                 raise ChatConfigError(f"chat #{i} has no {key!r}", field=key)
+        check_summary_method(chat.get("summary_method", "last_msg"))
         rid = id(chat["recipient"])
         if rid in seen and chat.get("clear_history", True):
             log.warning("%r is the recipient of several chats: its history with the sender is "

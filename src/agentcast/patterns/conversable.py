@@ -137,6 +137,7 @@ class ConversableAgent(Agent):
         self._replies: list[ReplyEntry] = []
         self._hooks: dict[str, list[Callable[..., Any]]] = {p: [] for p in HOOK_POINTS}
         self._usage_baseline: dict[str, Usage] = {}
+        self._finished_chats: list[ChatResult] = []
         process_monitor()  # counting starts now, so every call of this agent is counted
         self._ended = ""
         for peer, msgs in (chat_messages or {}).items():
@@ -367,6 +368,10 @@ class ConversableAgent(Agent):
         history = self._histories[agent]
         return history[-1] if history else None
 
+    def chat_messages_for_summary(self, agent: Any) -> list[Msg]:
+        """The conversation with ``agent``, as a reflection summary reads it."""
+        return list(self._histories.get(agent, []))
+
     def clear_history(self, recipient: Any = None,
                       nr_messages_to_preserve: int | None = None) -> None:
         """Forget the history with ``recipient`` (None: with everyone), keeping the last
@@ -501,12 +506,19 @@ class ConversableAgent(Agent):
         """Run the chats in order, this agent sending (see ``patterns.chats``)."""
         from agentcast.patterns.chats import initiate_chats
 
-        return initiate_chats([{"sender": self, **c} for c in chat_queue])
+        self._finished_chats = initiate_chats([{"sender": self, **c} for c in chat_queue])
+        return self._finished_chats
 
     async def a_initiate_chats(self, chat_queue: list[dict[str, Any]]) -> dict[Any, ChatResult]:
         from agentcast.patterns.chats import a_initiate_chats
 
-        return await a_initiate_chats([{"sender": self, **c} for c in chat_queue])
+        results = await a_initiate_chats([{"sender": self, **c} for c in chat_queue])
+        self._finished_chats = list(results.values())
+        return results
+
+    def get_chat_results(self, chat_index: int | None = None) -> Any:
+        """The results of this agent's last ``initiate_chats`` (one, or all)."""
+        return self._finished_chats if chat_index is None else self._finished_chats[chat_index]
 
     # --- tools --------------------------------------------------------------------------------
     @property

@@ -65,6 +65,10 @@ class GroupChatManager(ConversableAgent):
     def nested_groupchat(self) -> GroupChat:
         return self._groupchat
 
+    def chat_messages_for_summary(self, agent: Any) -> list[Msg]:
+        """The group's messages, whoever asks (AutoGen's rule for a manager)."""
+        return list(self._groupchat.messages)
+
     def usage_names(self) -> list[str]:
         return [self.name, *(a.name for a in self._groupchat.nested_agents())]
 

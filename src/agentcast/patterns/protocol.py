@@ -77,6 +77,10 @@ class Conversable(Protocol):
         """The last message exchanged with ``peer``."""
         ...
 
+    def chat_messages_for_summary(self, peer: Conversable) -> list[Msg]:
+        """The conversation a reflection summary of a chat with ``peer`` reads."""
+        ...
+
     async def a_generate_init_message(self, message: MessageLike | None,
                                       context: dict[str, Any]) -> MessageLike | None:
         """The opening message of a chat (``None``: this participant decides what to say)."""
@@ -199,6 +203,9 @@ class AgentParticipant:
 
     def nested_groupchat(self) -> Any:
         return None
+
+    def chat_messages_for_summary(self, peer: Conversable) -> list[Msg]:
+        return list(self._history.get(peer, []))
 
     def last_message(self, peer: Conversable | None = None) -> Msg | None:
         if peer is None:
