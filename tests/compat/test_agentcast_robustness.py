@@ -29,3 +29,14 @@ def test_reply_function_raising_stopiteration_is_an_error_not_a_hang():
     with pytest.raises(RuntimeError, match="StopIteration"):
         ac.ConversableAgent("user", llm_config=False).initiate_chat(bot, message="x",
                                                                     max_turns=1)
+
+
+def test_misplaced_chat_keywords_are_refused():
+    """is_termination_msg / summary_prompt given to a chat would vanish into its context; they
+    are refused with a ValueError saying where they belong."""
+    a = ac.ConversableAgent("a", llm_config=False, human_input_mode="NEVER")
+    b = ac.ConversableAgent("b", llm_config=False, human_input_mode="NEVER")
+    with pytest.raises(ValueError, match="FunctionTermination"):
+        a.initiate_chat(b, message="x", is_termination_msg=lambda m: True)
+    with pytest.raises(ValueError, match="summary_args"):
+        ac.initiate_chat(a, b, "x", summary_prompt="Sum up.")

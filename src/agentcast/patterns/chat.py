@@ -96,6 +96,9 @@ async def exchange(sender: Conversable, message: MessageLike, recipient: Convers
         sender, recipient, message, request_reply = recipient, sender, reply, None
     if run is not None:
         run.check()
+    else:
+        log.warning("exchange between %s and %s stopped at the safety cap of %d messages",
+                    sender.name, recipient.name, limit)
 
 
 async def a_run_chat(sender: Any, recipient: Any, message: Any = None, *,
@@ -107,6 +110,9 @@ async def a_run_chat(sender: Any, recipient: Any, message: Any = None, *,
                      context: dict[str, Any] | None = None) -> ChatResult:
     """The chat behind ``initiate_chat`` (see the module docstring)."""
     snd, rcp = as_conversable(sender), as_conversable(recipient)
+    for key, advice in _NOT_CONTEXT.items():
+        if context and key in context:
+            raise ChatConfigError(f"{key} is not a chat argument: {advice}", field=key)
     if max_turns is not None and (not isinstance(max_turns, int) or max_turns < 0):
         raise ChatConfigError(f"max_turns must be a non-negative int or None, got {max_turns!r}",
                               field="max_turns")
@@ -280,6 +286,13 @@ def warn_cache(cache: Any) -> None:
         log.warning("cache=%r ignored: agentcast has no response cache (every call goes to "
                     "the model)", cache)
 
+
+# Keywords that would otherwise pass silently into the context: say where they belong.
+_NOT_CONTEXT = {
+    "is_termination_msg": "give it to the agent (ConversableAgent(is_termination_msg=...)) or "
+                          "pass termination=ac.FunctionTermination(fn) to the chat",
+    "summary_prompt": "pass summary_args={'summary_prompt': ...}",
+}
 
 _CHAT_OPTIONS = frozenset({"clear_history", "silent", "max_turns", "summary_method",
                            "summary_args", "termination"})
