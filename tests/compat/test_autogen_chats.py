@@ -133,3 +133,17 @@ def test_chat_messages_for_summary_and_chat_results():
         user.initiate_chats([{"recipient": a, "message": "x", "max_turns": 1},
                              {"recipient": a, "message": "y", "summary_method": "bogus"}])
     assert a.model.call_count == calls  # the first chat did not run
+
+
+def test_register_nested_chats():
+    """AutoGen 0.2: register_nested_chats(chat_queue, trigger) makes the agent answer a
+    matching sender by running the chats (it sends them; the first one carries the received
+    message) and saying the last summary."""
+    critic = echo("critic")
+    writer = never("writer")
+    writer.register_nested_chats([{"recipient": critic, "max_turns": 1,
+                                   "summary_method": "last_msg"}], trigger=ac.ConversableAgent)
+    user = never("user")
+    r = user.initiate_chat(writer, message="review this draft", max_turns=1)
+    assert r.chat_history[-1]["content"] == "critic did review this draft"
+    assert critic.chat_messages[writer][0]["name"] == "writer"

@@ -128,4 +128,34 @@ async def a_initiate_chats(chat_queue: list[dict[str, Any]]) -> dict[Any, ChatRe
     return {cid: await task for cid, task in tasks.items()}
 
 
-__all__ = ["a_initiate_chats", "a_initiate_chats_in_order", "chat_order", "initiate_chats"]
+def nested_chats_reply(chat_queue: list[dict[str, Any]]) -> Any:
+    """A reply function that runs ``chat_queue`` (AutoGen's ``register_nested_chats``): the
+    replying agent is the sender unless a chat names one; the first chat without a message
+    gets the last message received; a callable message is called with (recipient, messages,
+    sender, config). The reply is the last chat's summary."""
+
+    async def summary_from_nested_chats(recipient: Any, messages: list[Any] | None = None,
+                                        sender: Any = None, config: Any = None
+                                        ) -> tuple[bool, Any]:
+        history = messages or []
+        queue = []
+        for i, chat in enumerate(chat_queue):
+            current = dict(chat)
+            current.setdefault("sender", recipient)
+            message = current.get("message")
+            if callable(message):
+                message = message(recipient, history, sender, config)
+            elif message is None and i == 0 and history:
+                message = history[-1]["content"]
+            current["message"] = message
+            queue.append(current)
+        if not queue:
+            return False, None
+        results = await a_initiate_chats_in_order(queue)
+        return True, results[-1].summary
+
+    return summary_from_nested_chats
+
+
+__all__ = ["a_initiate_chats", "a_initiate_chats_in_order", "chat_order", "initiate_chats",
+           "nested_chats_reply"]

@@ -516,6 +516,20 @@ class ConversableAgent(Agent):
         self._finished_chats = list(results.values())
         return results
 
+    def register_nested_chats(self, chat_queue: list[dict[str, Any]], trigger: Any,
+                              reply_func_from_nested_chats: Any = "summary_from_nested_chats",
+                              position: int = 2, **kwargs: Any) -> None:
+        """Answer senders matching ``trigger`` by running ``chat_queue`` (a sequence of
+        chats, see ``patterns.chats.nested_chats_reply``) and saying its last summary."""
+        from agentcast.patterns.chats import nested_chats_reply
+
+        if reply_func_from_nested_chats != "summary_from_nested_chats":
+            raise ChatConfigError("only 'summary_from_nested_chats' is supported; register "
+                                  "your own reply function with register_reply",
+                                  field="reply_func_from_nested_chats")
+        self.register_reply(trigger, nested_chats_reply(chat_queue), position,
+                            kwargs.get("config"), kwargs.get("reset_config"))
+
     def get_chat_results(self, chat_index: int | None = None) -> Any:
         """The results of this agent's last ``initiate_chats`` (one, or all)."""
         return self._finished_chats if chat_index is None else self._finished_chats[chat_index]
