@@ -664,3 +664,28 @@ def test_restored_histories_continue():
     assert len(bob2.chat_messages[alice]) == 8
     assert bob2.chat_messages[alice][0]["content"] == "bob from the past"
     assert bob2.chat_messages[alice][-2]["content"] == "bob (future)"
+
+
+def test_code_execution_reply_scans_the_configured_messages():
+    """AutoGen 0.2: generate_code_execution_reply looks at the last last_n_messages messages
+    ("auto": those since this agent last spoke); a bad last_n_messages is a ValueError."""
+    fence = "`" * 3
+    code = {"content": f"{fence}python\nprint('hello world')\n{fence}", "role": "user"}
+    plain = {"content": "no code block", "role": "user"}
+    mine = {"content": "This is me", "role": "assistant"}
+
+    def reply(config, messages):
+        agent = ac.ConversableAgent("a0", llm_config=False, human_input_mode="NEVER",
+                                    code_execution_config=config)
+        msgs = [ac.Msg("x", m["content"], m["role"]) for m in messages]
+        return asyncio.run(ac.ConversableAgent.generate_code_execution_reply(agent, msgs))
+
+    assert reply(False, [code]) == (False, None)
+    assert reply({"last_n_messages": 1}, [code, plain]) == (False, None)
+    final, out = reply({"last_n_messages": 3}, [code, plain, plain])
+    assert final and out.startswith("exitcode: 0") and "hello world" in out
+    assert reply({"last_n_messages": "auto"}, [mine, code, plain])[0] is True
+    assert reply({"last_n_messages": "auto"}, [code, mine, plain]) == (False, None)
+    for bad in (-1, "hello world"):
+        with pytest.raises(ValueError):
+            reply({"last_n_messages": bad}, [code])

@@ -170,6 +170,10 @@ async def generate_code_execution_reply(agent: ConversableAgent, messages: list[
     cfg = agent.code_execution_config if isinstance(agent.code_execution_config, dict) \
         else {}
     last_n = cfg.get("last_n_messages", 1)
+    if last_n != "auto" and (not isinstance(last_n, int) or isinstance(last_n, bool)
+                             or last_n < 0):
+        raise ChatConfigError(f"last_n_messages must be an int >= 0 or 'auto', got {last_n!r}",
+                              field="last_n_messages")
     if last_n == "auto":  # everything since this agent last spoke
         last_n = 0
         for m in reversed(messages):
