@@ -689,3 +689,24 @@ def test_code_execution_reply_scans_the_configured_messages():
     for bad in (-1, "hello world"):
         with pytest.raises(ValueError):
             reply({"last_n_messages": bad}, [code])
+
+
+def test_tool_calls_reply_on_autogen_messages_with_async_tools():
+    """AutoGen 0.2: generate_tool_calls_reply runs the tool calls of an OpenAI-style message
+    (async tools awaited); each response carries the tool_call_id."""
+    agent = ac.ConversableAgent("agent", llm_config={"model": ScriptedModel()})
+
+    @agent.register_for_execution()
+    @agent.register_for_llm(description="Title case text asynchronously")
+    async def title_tool(text: str) -> str:
+        await asyncio.sleep(0)
+        return text.title()
+
+    message = {"role": "assistant", "tool_calls": [{"id": "call-xyz", "function": {
+        "name": "title_tool", "arguments": '{"text": "new york"}'}}]}
+    handled, response = asyncio.run(
+        ac.ConversableAgent.generate_tool_calls_reply(agent, messages=[message]))
+    assert handled is True
+    first = response["tool_responses"][0]
+    assert (first["tool_call_id"], first["role"], first["content"]) == \
+        ("call-xyz", "tool", "New York")

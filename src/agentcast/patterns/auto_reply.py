@@ -22,10 +22,17 @@ from agentcast.models.formatters.common import (
     tool_calls_of,
 )
 from agentcast.patterns.code import CodeExecutor
-from agentcast.patterns.messages import TOOL_RESPONSES, content_str
+from agentcast.patterns.messages import TOOL_RESPONSES, content_str, to_msg
 
 if TYPE_CHECKING:
     from agentcast.patterns.conversable import ConversableAgent
+
+def _history(agent: ConversableAgent, messages: list[Any] | None, sender: Any) -> list[Msg]:
+    """The messages to answer: given (dicts become Msgs), else the history with sender."""
+    if messages is None:
+        return agent.chat_messages[sender]
+    return [to_msg(m, "user", "user") for m in messages]
+
 
 #: llm_config keys passed on to every model call
 GENERATE_KEYS = frozenset({"temperature", "max_tokens", "top_p", "stop", "seed",
@@ -107,7 +114,7 @@ async def check_termination_and_human_reply(
         agent: ConversableAgent, messages: list[Msg] | None = None, sender: Any = None,
         config: Any = None) -> tuple[bool, Any]:
     """A person's answer, or the end of the chat, per ``human_input_mode``."""
-    messages = agent.chat_messages[sender] if messages is None else messages
+    messages = _history(agent, messages, sender)
     if not messages:
         return False, None
     message = messages[-1]
@@ -152,7 +159,7 @@ async def generate_tool_calls_reply(agent: ConversableAgent, messages: list[Msg]
                                       sender: Any = None,
                                       config: Any = None) -> tuple[bool, Any]:
     """Run the tool calls of the last message (unknown tools answer with an error)."""
-    messages = agent.chat_messages[sender] if messages is None else messages
+    messages = _history(agent, messages, sender)
     calls = tool_calls_of(messages[-1]) if messages else []
     if not calls:
         return False, None
@@ -166,7 +173,7 @@ async def generate_code_execution_reply(agent: ConversableAgent, messages: list[
     executor = agent.code_executor
     if executor is None:
         return False, None
-    messages = agent.chat_messages[sender] if messages is None else messages
+    messages = _history(agent, messages, sender)
     cfg = agent.code_execution_config if isinstance(agent.code_execution_config, dict) \
         else {}
     last_n = cfg.get("last_n_messages", 1)
@@ -192,7 +199,7 @@ async def generate_oai_reply(agent: ConversableAgent, messages: list[Msg] | None
     """Ask this agent's model (with the tools registered for it); no model: pass."""
     if not agent.has_model():
         return False, None
-    messages = agent.chat_messages[sender] if messages is None else messages
+    messages = _history(agent, messages, sender)
     prompt: list[Msg] = [Msg("system", agent.sys_prompt, "system")] if agent.sys_prompt \
         else []
     prompt += [e for m in messages for e in expand_tool_responses(m)]

@@ -300,7 +300,8 @@ class ConversableAgent(Agent):
         """Run the calls (errors become results the model reads); one response per call."""
         tool_calls = [ToolCall(c["id"], c["name"], c["arguments"]) for c in calls]
         results = await self.function_tools.call_many(tool_calls, agent=self.name)
-        responses = [{"id": c.id, "name": c.name, "content": r.text(), "is_error": not r.ok}
+        responses = [{"id": c.id, "tool_call_id": c.id, "role": "tool", "name": c.name,
+                      "content": r.text(), "is_error": not r.ok}
                      for c, r in zip(tool_calls, results, strict=True)]
         text = "\n\n".join(str(r["content"]) for r in responses)
         return Msg(self.name, text, "user", metadata={TOOL_RESPONSES: responses})

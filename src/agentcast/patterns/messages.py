@@ -45,7 +45,8 @@ def _tool_response(resp: Any) -> dict[str, Any]:
     if not isinstance(resp, dict):
         raise InvalidMessageError(f"a tool response must be a dict, got {resp!r}",
                                   field="tool_responses")
-    return {"id": str(resp.get("id") or resp.get("tool_call_id") or ""),
+    call_id = str(resp.get("id") or resp.get("tool_call_id") or "")
+    return {"id": call_id, "tool_call_id": call_id, "role": "tool",
             "name": str(resp.get("name") or ""), "content": resp.get("content"),
             "is_error": bool(resp.get("is_error"))}
 
