@@ -710,3 +710,25 @@ def test_tool_calls_reply_on_autogen_messages_with_async_tools():
     first = response["tool_responses"][0]
     assert (first["tool_call_id"], first["role"], first["content"]) == \
         ("call-xyz", "tool", "New York")
+
+
+def test_use_docker_default_refuses_to_run_code_without_isolation(monkeypatch):
+    """AutoGen 0.2: code execution defaults to use_docker=True and refuses to run when Docker
+    is not there; agentcast requires bubblewrap the same way (use_docker=False accepts the
+    weaker fallback, by name)."""
+    from agentcast.exceptions import SandboxError
+    from agentcast.tools import sandbox
+
+    monkeypatch.setattr(sandbox, "bwrap_status", lambda refresh=False: (False, "no bwrap here"))
+    fence = "`" * 3
+    coder = ac.AssistantAgent("coder", llm_config={"model": ScriptedModel(
+        [f"{fence}python\nprint(1)\n{fence}"], default="TERMINATE")})
+    runner = ac.UserProxyAgent("runner", human_input_mode="NEVER")  # default config: {}
+    with pytest.raises(SandboxError, match="use_docker"):
+        runner.initiate_chat(coder, message="go", max_turns=2)
+    coder2 = ac.AssistantAgent("coder2", llm_config={"model": ScriptedModel(
+        [f"{fence}python\nprint(1)\n{fence}"], default="TERMINATE")})
+    weaker = ac.UserProxyAgent("weaker", human_input_mode="NEVER",
+                               code_execution_config={"use_docker": False})
+    r = weaker.initiate_chat(coder2, message="go", max_turns=2)
+    assert r.chat_history[2]["content"].startswith("exitcode: 0")  # ran, with rlimits only

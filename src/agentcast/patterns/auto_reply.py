@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agentcast.exceptions import ChatConfigError
+from agentcast.exceptions import ChatConfigError, SandboxError
 from agentcast.message import Msg
 from agentcast.models.formatters.common import (
     make_tool_call_msg,
@@ -94,7 +94,9 @@ def make_code_executor(config: Any) -> CodeExecutor | None:
     """A sandboxed executor from AutoGen's code_execution_config (False: none).
 
     ``work_dir`` and ``timeout`` are honoured; ``executor`` may be a CodeExecutor. Code runs in
-    agentcast's sandbox whatever ``use_docker`` says (never less confined than asked).
+    agentcast's sandbox. ``use_docker`` (AutoGen's default: on) asks for full isolation, so
+    the sandbox then requires bubblewrap and refuses to run without it, as AutoGen refuses
+    without Docker; ``use_docker=False`` allows the weaker resource-limits-only fallback.
     """
     if config is None or config is False:
         return None
@@ -106,8 +108,12 @@ def make_code_executor(config: Any) -> CodeExecutor | None:
     given = config.get("executor")
     if isinstance(given, CodeExecutor):
         return given
+    from agentcast.tools.sandbox import Sandbox
+
+    isolated = config.get("use_docker", True) is not False
     timeout = config.get("timeout", 60.0)
-    return CodeExecutor(work_dir=config.get("work_dir"), timeout=timeout)
+    return CodeExecutor(Sandbox(use_bwrap=True if isolated else None),
+                        work_dir=config.get("work_dir"), timeout=timeout)
 
 
 async def check_termination_and_human_reply(
@@ -188,7 +194,13 @@ async def generate_code_execution_reply(agent: ConversableAgent, messages: list[
                 break
             last_n += 1
     for m in list(reversed(messages))[: int(last_n)]:
-        result = await executor.execute_message(m)
+        try:
+            result = await executor.execute_message(m)
+        except SandboxError as exc:
+            raise SandboxError(
+                f"{agent.name} cannot run code isolated: {exc}. Install bubblewrap, or pass "
+                "code_execution_config={'use_docker': False} to accept resource limits "
+                "without filesystem and network isolation") from exc
         if result is not None:
             return True, result.text()
     return False, None

@@ -2,8 +2,10 @@
 
 AutoGen's defaults: ``human_input_mode="ALWAYS"`` (the person is asked every turn; enter
 lets the agent answer automatically, "exit" ends the chat), no model, code execution on.
-Code runs in agentcast's sandbox (tools/sandbox.py: separate, confined, bounded processes),
-whatever ``use_docker`` says; ``code_execution_config=False`` turns it off. A person is asked
+Code runs in agentcast's sandbox (tools/sandbox.py: separate, confined, bounded processes);
+``use_docker`` (on by default, as in AutoGen) requires bubblewrap isolation,
+``use_docker=False`` accepts resource limits alone; ``code_execution_config=False`` turns
+code execution off. A person is asked
 through ``input_func`` (blocking or async) or the process-wide input provider, so a test
 script or the studio can answer too; asking runs in a worker thread.
 """
