@@ -30,7 +30,11 @@ class Conversable(Protocol):
     """A participant in AutoGen-style conversations."""
 
     name: str
-    description: str
+
+    @property
+    def description(self) -> str:
+        """What others (speaker selection, introductions) read about this participant."""
+        ...
 
     @property
     def chat_messages(self) -> Mapping[Any, list[Msg]]:
@@ -116,7 +120,6 @@ class AgentParticipant:
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
         self.name = agent.name
-        self.description = agent.description
         self._history: defaultdict[Any, list[Msg]] = defaultdict(list)
         self._reply_at_receive: dict[Any, bool] = {}
         self._own: Msg | None = None
@@ -133,6 +136,10 @@ class AgentParticipant:
 
     def __repr__(self) -> str:
         return f"as_conversable({self.agent!r})"
+
+    @property
+    def description(self) -> str:
+        return self.agent.description
 
     @property
     def chat_messages(self) -> Mapping[Any, list[Msg]]:
