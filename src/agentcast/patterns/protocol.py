@@ -226,6 +226,7 @@ _adapters: weakref.WeakKeyDictionary[Agent, AgentParticipant] = weakref.WeakKeyD
 
 
 _conversable_types: set[type] = set()
+_plain_types: set[type] = set()
 
 
 def as_conversable(agent: Any) -> Conversable:
@@ -233,9 +234,11 @@ def as_conversable(agent: Any) -> Conversable:
     kind = type(agent)
     if kind in _conversable_types:  # the protocol check inspects every member: do it once
         return agent  # type: ignore[no-any-return]
-    if isinstance(agent, Conversable):
-        _conversable_types.add(kind)
-        return agent
+    if kind not in _plain_types:
+        if isinstance(agent, Conversable):
+            _conversable_types.add(kind)
+            return agent
+        _plain_types.add(kind)
     if not isinstance(agent, Agent):
         raise TypeError(f"{agent!r} is not an agent: chats take Agents or Conversables")
     adapter = _adapters.get(agent)
