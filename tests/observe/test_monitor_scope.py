@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from agentcast import hooks
 from agentcast.models.base import Usage as TokenUsage
-from agentcast.observe.monitor import Monitor, process_monitor
+from agentcast.observe.monitor import Monitor, process_counting, process_monitor
 
 
 def call(agent, prompt, completion, model="gpt-4o"):
@@ -38,10 +38,37 @@ def test_agent_usage_by_model():
     assert monitor.agent_usage("nobody") == {}
 
 
-def test_process_monitor_counts_model_call_events_from_first_use():
+def test_process_monitor_counts_only_while_counting():
+    """The process monitor subscribes to the hook bus only inside process_counting() (nested
+    uses share one subscription), so the bus is quiet when no chat runs."""
     monitor = process_monitor()
     assert process_monitor() is monitor
-    before = monitor.agent_usage("scope-test-agent")
-    hooks.emit("model_call", call("scope-test-agent", 7, 3, model="m"))
-    after = monitor.agent_usage("scope-test-agent")
-    assert after["m"].prompt_tokens - (before.get("m").prompt_tokens if before else 0) == 7
+    listeners_before = len(hooks.listeners)
+
+    def seen():
+        u = monitor.agent_usage("scope-test-agent").get("m")
+        return u.prompt_tokens if u else 0
+
+    start = seen()
+    hooks.emit("model_call", call("scope-test-agent", 5, 0, model="m"))  # not counting
+    with process_counting():
+        with process_counting():
+            assert len(hooks.listeners) == listeners_before + 1
+            hooks.emit("model_call", call("scope-test-agent", 7, 3, model="m"))
+    assert len(hooks.listeners) == listeners_before
+    assert seen() - start == 7
+
+
+def test_no_listener_lingers_after_a_chat():
+    """A chat outside a run counts its usage, and leaves the hook bus as it found it (a
+    listener left behind would make every later actor message emit events)."""
+    import agentcast as ac
+    from agentcast.testing import ScriptedModel
+
+    before = len(hooks.listeners)
+    bot = ac.ConversableAgent("quiet_bot", llm_config={"model": ScriptedModel(["TERMINATE"])},
+                              human_input_mode="NEVER")
+    r = ac.ConversableAgent("quiet_user", llm_config=False).initiate_chat(
+        bot, message="hi", max_turns=1)
+    assert r.usage["calls"] == 1 and bot.get_total_usage() is not None
+    assert len(hooks.listeners) == before

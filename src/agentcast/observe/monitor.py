@@ -14,14 +14,16 @@ exactly is allowed; one token (or one micro-cent) more is refused with ``BudgetE
 A ``MonitorScope`` is a window on a monitor: the usage of some agents between its enter and
 exit (one chat, say). It is fed by the monitor's own ``record``, so a chat's numbers and the
 run's numbers come from one count. Outside any run, ``process_monitor()`` is the monitor
-that counts; it starts (subscribes to the hook bus) at its first use, never at import.
+that counts, while ``process_counting()`` is entered (chats and conversable replies enter
+it): nothing subscribes at import, and nothing stays subscribed after.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -452,26 +454,43 @@ class Monitor:
 
 _process_monitor: Monitor | None = None
 _process_lock = threading.Lock()
+_process_users = 0
+_process_unsubscribe: Callable[[], None] | None = None
 
 
 def process_monitor() -> Monitor:
-    """The monitor of this process outside runs: counts every model call from its first use.
-
-    Started lazily (importing agentcast starts nothing); unknown prices count tokens only,
-    without the run monitor's warning.
-    """
+    """The monitor of this process outside runs (created at first use; it counts only
+    inside ``process_counting()``). Unknown prices count tokens only, without warning."""
     global _process_monitor
     with _process_lock:
         if _process_monitor is None:
-            monitor = Monitor(warn_unpriced=False)
+            _process_monitor = Monitor(warn_unpriced=False)
+        return _process_monitor
 
+
+@contextmanager
+def process_counting() -> Iterator[Monitor]:
+    """Count every ``model_call`` event into the process monitor while inside (nested and
+    concurrent uses share one hook subscription, removed when the last one leaves, so the
+    hook bus stays silent when no chat runs)."""
+    global _process_users, _process_unsubscribe
+    monitor = process_monitor()
+    with _process_lock:
+        _process_users += 1
+        if _process_unsubscribe is None:
             def on_event(kind: str, data: dict[str, Any]) -> None:
                 if kind == "model_call":
                     monitor.record(data)
 
-            hooks.subscribe(on_event)
-            _process_monitor = monitor
-        return _process_monitor
+            _process_unsubscribe = hooks.subscribe(on_event)
+    try:
+        yield monitor
+    finally:
+        with _process_lock:
+            _process_users -= 1
+            if _process_users == 0 and _process_unsubscribe is not None:
+                _process_unsubscribe()
+                _process_unsubscribe = None
 
 
 def format_usage(usage: Mapping[str, Any], file: Any = None, title: str = "usage") -> None:
@@ -507,4 +526,5 @@ def print_usage(file: Any = None) -> dict[str, Any]:
 
 
 __all__ = ["Budget", "BudgetAlert", "Monitor", "MonitorScope", "Price", "PriceTable", "Usage",
-           "as_budgets", "estimate_tokens", "format_usage", "print_usage", "process_monitor"]
+           "as_budgets", "estimate_tokens", "format_usage", "print_usage", "process_counting",
+           "process_monitor"]

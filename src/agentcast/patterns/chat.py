@@ -34,7 +34,7 @@ from agentcast.patterns.messages import MessageLike, content_str
 from agentcast.patterns.protocol import Conversable, as_conversable
 from agentcast.patterns.replies import in_blocking_chat
 from agentcast.patterns.termination import TerminationCondition, combine
-from agentcast.patterns.usage import merge_summaries, usage_monitor
+from agentcast.patterns.usage import counting, merge_summaries
 
 DEFAULT_SUMMARY_METHOD = "last_msg"
 DEFAULT_SUMMARY_PROMPT = (
@@ -122,7 +122,7 @@ async def a_run_chat(sender: Any, recipient: Any, message: Any = None, *,
     if condition is not None:
         condition.reset()
     names = {snd.name, rcp.name, *snd.usage_names(), *rcp.usage_names()}
-    with usage_monitor().scope(names) as scope:
+    with counting() as monitor, monitor.scope(names) as scope:
         run = ChatRun(scope, condition)
         outer = current_chat.get()
         current_chat.set(run)

@@ -30,7 +30,7 @@ from agentcast.models.base import ChatModel, ToolCall
 from agentcast.models.formatters.common import (
     tool_calls_of,
 )
-from agentcast.observe.monitor import Usage, process_monitor
+from agentcast.observe.monitor import Usage
 from agentcast.patterns import auto_reply
 from agentcast.patterns._support import ask_human
 from agentcast.patterns.auto_reply import (
@@ -69,7 +69,7 @@ from agentcast.patterns.replies import (
     matches,
 )
 from agentcast.patterns.termination import TerminationCondition
-from agentcast.patterns.usage import agent_usage_snapshot, agent_usage_summary
+from agentcast.patterns.usage import agent_usage_snapshot, agent_usage_summary, counting
 from agentcast.tools.toolkit import Toolkit
 
 HumanInputMode = Literal["ALWAYS", "TERMINATE", "NEVER"]
@@ -138,7 +138,6 @@ class ConversableAgent(Agent):
         self._hooks: dict[str, list[Callable[..., Any]]] = {p: [] for p in HOOK_POINTS}
         self._usage_baseline: dict[str, Usage] = {}
         self._finished_chats: list[ChatResult] = []
-        process_monitor()  # counting starts now, so every call of this agent is counted
         self._ended = ""
         for peer, msgs in (chat_messages or {}).items():
             self._histories[peer] = [to_msg(m, self.name, "user") for m in msgs]
@@ -279,16 +278,17 @@ class ConversableAgent(Agent):
         history = self.process_all_messages_before_reply(history)
         skip = set(exclude)
         blocking = in_blocking_chat.get()
-        for entry in list(self._replies):
-            if entry.func in skip:
-                continue
-            if entry.is_async and entry.ignore_async_in_sync_chat and blocking:
-                continue
-            if not matches(entry.trigger, sender, Agent):
-                continue
-            final, reply = await call_reply(entry, self, history, sender)
-            if final:
-                return reply
+        with counting():  # this agent's model calls are counted, in a chat or not
+            for entry in list(self._replies):
+                if entry.func in skip:
+                    continue
+                if entry.is_async and entry.ignore_async_in_sync_chat and blocking:
+                    continue
+                if not matches(entry.trigger, sender, Agent):
+                    continue
+                final, reply = await call_reply(entry, self, history, sender)
+                if final:
+                    return reply
         return self._default_auto_reply
 
     def generate_reply(self, messages: Sequence[MessageLike] | None = None, sender: Any = None,

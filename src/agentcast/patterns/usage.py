@@ -1,7 +1,8 @@
 """Usage per agent and per chat, read from the monitor's own counts (AutoGen's accessors).
 
 Inside a run the run's monitor counts (with the run's prices and budgets); outside any run,
-the process monitor (started at first use) does. A chat opens a ``MonitorScope`` for its
+the process monitor does, while a chat or a conversable agent's reply is in progress
+(``counting()``), so the hook bus is quiet the rest of the time. A chat opens a ``MonitorScope`` for its
 participants, so its numbers are a window on the same count, never a second counter.
 
 AutoGen's summary shape is kept: ``{"total_cost": dollars, "<model>": {"cost",
@@ -12,9 +13,10 @@ AutoGen's summary shape is kept: ``{"total_cost": dollars, "<model>": {"cost",
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from agentcast.observe.monitor import Monitor, Usage, process_monitor
+from agentcast.observe.monitor import Monitor, Usage, process_counting, process_monitor
 
 
 def usage_monitor() -> Monitor:
@@ -23,6 +25,15 @@ def usage_monitor() -> Monitor:
 
     run = current_run()
     return run.monitor if run is not None else process_monitor()
+
+
+def counting() -> AbstractContextManager[Monitor]:
+    """Make sure model calls are counted while inside: the run's monitor always counts; the
+    process monitor counts while some chat or conversable reply is in progress."""
+    from agentcast.observe.run import current_run
+
+    run = current_run()
+    return nullcontext(run.monitor) if run is not None else process_counting()
 
 
 def _as_summary(per_model: dict[str, Usage]) -> dict[str, Any]:
@@ -72,4 +83,5 @@ def merge_summaries(summaries: Iterable[dict[str, Any] | None]) -> dict[str, Any
     return out
 
 
-__all__ = ["agent_usage_snapshot", "agent_usage_summary", "merge_summaries", "usage_monitor"]
+__all__ = ["agent_usage_snapshot", "agent_usage_summary", "counting", "merge_summaries",
+           "usage_monitor"]
