@@ -92,6 +92,8 @@ def test_transition_arguments_are_checked():
         ac.GroupChat([a, b], messages=[], allow_repeat_speaker="yes")
     with pytest.raises(ValueError):
         ac.GroupChat([a, b], messages=[], max_retries_for_selecting_speaker=-1)
+    with pytest.raises(ValueError, match="agents"):
+        ac.GroupChat([a, "not an agent"], messages=[])
 
 
 def test_allow_repeat_speaker_list():

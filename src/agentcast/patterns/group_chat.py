@@ -100,6 +100,12 @@ class GroupChat:
         input_func: Callable[[str], str] | None = None,
     ) -> None:
         self.agents = list(agents)
+        for agent in self.agents:
+            try:
+                as_conversable(agent)
+            except TypeError as exc:
+                raise ChatConfigError(f"GroupChat agents must be agents: {exc}",
+                                      field="agents") from exc
         self.messages: list[Msg] = messages if messages is not None else []
         if not isinstance(max_round, int) or max_round < 1:
             raise ChatConfigError("max_round must be an int >= 1", field="max_round")
