@@ -24,11 +24,18 @@ from agentcast.patterns.chat import (
 )
 from agentcast.patterns.chats import a_initiate_chats, initiate_chats
 from agentcast.patterns.code import CodeExecutor, extract_code_blocks
-from agentcast.patterns.conversable import ConversableAgent, register_function
+from agentcast.patterns.conversable import (
+    MAX_CONSECUTIVE_AUTO_REPLY,
+    ConversableAgent,
+    HumanInputMode,
+    default_is_termination_msg,
+    register_function,
+)
 from agentcast.patterns.group_chat import GroupChat, mentioned_agents
 from agentcast.patterns.group_chat_manager import GroupChatManager
+from agentcast.patterns.messages import MessageLike, messages_from_string, messages_to_string
 from agentcast.patterns.nested import ChatAgent, NestedChatAgent
-from agentcast.patterns.protocol import Conversable, as_conversable
+from agentcast.patterns.protocol import AgentParticipant, Conversable, as_conversable
 from agentcast.patterns.termination import (
     AndTermination,
     ChatState,
@@ -45,11 +52,41 @@ from agentcast.patterns.termination import (
 from agentcast.patterns.user_proxy import UserProxyAgent
 
 __all__ = [
-    "AndTermination", "AssistantAgent", "ChatAgent", "ChatResult", "ChatState", "CodeExecutor",
-    "Conversable", "ConversableAgent", "CostTermination", "ExternalTermination",
-    "FunctionTermination", "GroupChat", "GroupChatManager", "MaxMessageTermination",
-    "NestedChatAgent", "OrTermination", "TerminationCondition", "TextMentionTermination",
-    "TimeoutTermination", "TokenUsageTermination", "UserProxyAgent", "a_initiate_chats",
-    "as_conversable", "extract_code_blocks", "gather_usage_summary", "initiate_chat",
-    "initiate_chat_async", "initiate_chats", "mentioned_agents", "register_function",
+    "MAX_CONSECUTIVE_AUTO_REPLY",
+    "AgentParticipant",
+    "AndTermination",
+    "AssistantAgent",
+    "ChatAgent",
+    "ChatResult",
+    "ChatState",
+    "CodeExecutor",
+    "Conversable",
+    "ConversableAgent",
+    "CostTermination",
+    "ExternalTermination",
+    "FunctionTermination",
+    "GroupChat",
+    "GroupChatManager",
+    "HumanInputMode",
+    "MaxMessageTermination",
+    "MessageLike",
+    "NestedChatAgent",
+    "OrTermination",
+    "TerminationCondition",
+    "TextMentionTermination",
+    "TimeoutTermination",
+    "TokenUsageTermination",
+    "UserProxyAgent",
+    "a_initiate_chats",
+    "as_conversable",
+    "default_is_termination_msg",
+    "extract_code_blocks",
+    "gather_usage_summary",
+    "initiate_chat",
+    "initiate_chat_async",
+    "initiate_chats",
+    "mentioned_agents",
+    "messages_from_string",
+    "messages_to_string",
+    "register_function",
 ]

@@ -29,7 +29,7 @@ from agentcast.message import ROLES, Msg
 from agentcast.models.base import ChatModelBase
 from agentcast.patterns._support import ask_human
 from agentcast.patterns.messages import content_str
-from agentcast.patterns.protocol import Conversable, as_conversable
+from agentcast.patterns.protocol import as_conversable
 from agentcast.patterns.termination import TerminationCondition
 
 log = logging.getLogger("agentcast.patterns")
@@ -428,9 +428,4 @@ class GroupChat:
         return f"GroupChat({self.agent_names}, max_round={self.max_round})"
 
 
-def member_conversables(groupchat: GroupChat) -> list[Conversable]:
-    return [as_conversable(a) for a in groupchat.agents]
-
-
-__all__ = ["METHODS", "GroupChat", "SelectionMethod", "member_conversables",
-           "mentioned_agents"]
+__all__ = ["METHODS", "GroupChat", "SelectionMethod", "mentioned_agents"]

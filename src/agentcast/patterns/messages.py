@@ -10,7 +10,7 @@ metadata) or a Msg; chats hold Msgs, which also read like those dicts (``m["cont
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, Union
 
 from agentcast.exceptions import ChatConfigError, InvalidMessageError
@@ -174,9 +174,5 @@ def _carry_item(item: Any) -> str:
     return str(item)
 
 
-def last_of(messages: Sequence[Msg]) -> Msg | None:
-    return messages[-1] if messages else None
-
-
-__all__ = ["TOOL_RESPONSES", "MessageLike", "content_str", "last_of", "messages_from_string",
+__all__ = ["TOOL_RESPONSES", "MessageLike", "content_str", "messages_from_string",
            "messages_to_string", "msg_from_saved", "to_msg", "with_carryover", "with_role"]
