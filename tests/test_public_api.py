@@ -10,6 +10,8 @@ EXPECTED = sorted([
     "MaxMessageTermination", "NestedChatAgent", "TerminationCondition", "TextMentionTermination",
     "TimeoutTermination", "TokenUsageTermination", "UserProxyAgent", "initiate_chat",
     "initiate_chat_async", "register_function",
+    "ChatConfigError", "ConversableAgent", "a_initiate_chats", "gather_usage_summary",
+    "initiate_chats",
     "Agent", "AgentCallError", "AgentcastError", "ChatModel", "ConfigError", "DialogAgent",
     "AudioDialogAgent", "TextToImageAgent",
     "DictDialogAgent", "ProgrammerAgent", "ReActAgent", "ServiceFactory", "ToolResponse", "Toolkit",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; one line per name
     from agentcast.agents.user import UserAgent as UserAgent
     from agentcast.exceptions import AgentCallError as AgentCallError
     from agentcast.exceptions import AgentcastError as AgentcastError
+    from agentcast.exceptions import ChatConfigError as ChatConfigError
     from agentcast.exceptions import ConfigError as ConfigError
     from agentcast.exceptions import InvalidMessageError as InvalidMessageError
     from agentcast.hub import MsgHub as MsgHub
@@ -35,13 +36,17 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; one line per name
     from agentcast.models.registry import get_model as get_model
     from agentcast.observe.monitor import print_usage as print_usage
     from agentcast.patterns.assistant import AssistantAgent as AssistantAgent
-    from agentcast.patterns.assistant import register_function as register_function
     from agentcast.patterns.chat import ChatResult as ChatResult
+    from agentcast.patterns.chat import gather_usage_summary as gather_usage_summary
     from agentcast.patterns.chat import initiate_chat as initiate_chat
     from agentcast.patterns.chat import initiate_chat_async as initiate_chat_async
+    from agentcast.patterns.chats import a_initiate_chats as a_initiate_chats
+    from agentcast.patterns.chats import initiate_chats as initiate_chats
     from agentcast.patterns.code import CodeExecutor as CodeExecutor
+    from agentcast.patterns.conversable import ConversableAgent as ConversableAgent
+    from agentcast.patterns.conversable import register_function as register_function
     from agentcast.patterns.group_chat import GroupChat as GroupChat
-    from agentcast.patterns.group_chat import GroupChatManager as GroupChatManager
+    from agentcast.patterns.group_chat_manager import GroupChatManager as GroupChatManager
     from agentcast.patterns.nested import ChatAgent as ChatAgent
     from agentcast.patterns.nested import NestedChatAgent as NestedChatAgent
     from agentcast.patterns.termination import CostTermination as CostTermination
@@ -118,10 +123,10 @@ _EXPORTS: dict[str, str] = {
     "ChatResult": "agentcast.patterns.chat",
     "UserProxyAgent": "agentcast.patterns.user_proxy",
     "AssistantAgent": "agentcast.patterns.assistant",
-    "register_function": "agentcast.patterns.assistant",
+    "register_function": "agentcast.patterns.conversable",
     "CodeExecutor": "agentcast.patterns.code",
     "GroupChat": "agentcast.patterns.group_chat",
-    "GroupChatManager": "agentcast.patterns.group_chat",
+    "GroupChatManager": "agentcast.patterns.group_chat_manager",
     "ChatAgent": "agentcast.patterns.nested",
     "NestedChatAgent": "agentcast.patterns.nested",
     "TerminationCondition": "agentcast.patterns.termination",
@@ -132,6 +137,10 @@ _EXPORTS: dict[str, str] = {
     "TimeoutTermination": "agentcast.patterns.termination",
     "ExternalTermination": "agentcast.patterns.termination",
     "FunctionTermination": "agentcast.patterns.termination",
+    "ConversableAgent": "agentcast.patterns.conversable",
+    "initiate_chats": "agentcast.patterns.chats",
+    "a_initiate_chats": "agentcast.patterns.chats",
+    "gather_usage_summary": "agentcast.patterns.chat",
     # setup and runtime
     "init": "agentcast.initialize",
     "gather": "agentcast.runtime.actor",
@@ -156,6 +165,7 @@ _EXPORTS: dict[str, str] = {
     "sync_func": "agentcast.runtime.remote_methods",
     "AgentServer": "agentcast.runtime.agent_server",
     "AgentServerClient": "agentcast.runtime.agent_server",
+    "ChatConfigError": "agentcast.exceptions",
 }
 
 __all__ = [  # literal, one line per name: tests/test_public_api.py checks it against _EXPORTS
@@ -167,10 +177,12 @@ __all__ = [  # literal, one line per name: tests/test_public_api.py checks it ag
     "AssistantAgent",
     "AudioDialogAgent",
     "ChatAgent",
+    "ChatConfigError",
     "ChatModel",
     "ChatResult",
     "CodeExecutor",
     "ConfigError",
+    "ConversableAgent",
     "CostTermination",
     "DialogAgent",
     "DictDialogAgent",
@@ -204,15 +216,18 @@ __all__ = [  # literal, one line per name: tests/test_public_api.py checks it ag
     "UserAgent",
     "UserProxyAgent",
     "WhileLoopPipeline",
+    "a_initiate_chats",
     "async_func",
     "fanout_pipeline",
     "for_loop_pipeline",
     "gather",
+    "gather_usage_summary",
     "get_model",
     "if_else_pipeline",
     "init",
     "initiate_chat",
     "initiate_chat_async",
+    "initiate_chats",
     "msghub",
     "print_usage",
     "register_function",

@@ -7,6 +7,8 @@ Three branches, because three different people must act on them::
     │   ├── ConfigError               (ValueError) a bad model/agent config; names the field
     │   │   └── UnknownModelTypeError     lists the known model types
     │   ├── InvalidMessageError       (ValueError) a malformed Msg / wire dict; names the field
+    │   ├── ChatConfigError           (ValueError) a bad chat / group chat argument; names it
+    │   │   └── AgentNameConflictError    two agents of a group chat answer to one name
     │   ├── MissingExtraError         (ImportError) names the extra to install
     │   ├── InsecureServerError       a server would listen beyond loopback without auth
     │   └── PlaceholderReadError      (RuntimeError) reading an unresolved placeholder on the loop
@@ -75,6 +77,21 @@ class InvalidMessageError(UsageError, ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class ChatConfigError(UsageError, ValueError):
+    """A chat, group chat or reply-function argument is wrong; the message names it.
+
+    A ValueError, as AutoGen raises for the same mistakes, so ported ``except`` clauses hold.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AgentNameConflictError(ChatConfigError):
+    """A name lookup in a group chat found several agents with that name."""
 
 
 class MissingExtraError(UsageError, ImportError):

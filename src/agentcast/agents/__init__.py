@@ -1,4 +1,12 @@
-"""Built-in agents."""
+"""Built-in agents: each answers the message it is called with.
+
+What lives here and what lives in ``agentcast.patterns``: an agent that only answers what
+it is called with (from a pipeline, a MsgHub, a script) lives here. An agent that takes part
+in conversations by their rules (one history per peer, reply functions, starting chats: a
+``ConversableAgent`` and its subclasses AssistantAgent, UserProxyAgent, GroupChatManager)
+lives in ``agentcast.patterns``, next to the chat machinery; this package imports nothing
+from there, and any agent here can still join a chat through ``patterns.as_conversable``.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +28,7 @@ if TYPE_CHECKING:
     from agentcast.agents.text_to_image import TextToImageAgent as TextToImageAgent
     from agentcast.agents.text_to_image import store_media as store_media
     from agentcast.agents.user import UserAgent as UserAgent
+    from agentcast.agents.user import input_provider as input_provider
     from agentcast.agents.user import set_input_provider as set_input_provider
 
 # public name -> module that defines it (one line each; keep the three lists in step)
@@ -38,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "select_keys": "agentcast.agents.dict_dialog",
     "set_input_provider": "agentcast.agents.user",
     "store_media": "agentcast.agents.text_to_image",
+    "input_provider": "agentcast.agents.user",
 }
 
 __all__ = [
@@ -52,6 +62,7 @@ __all__ = [
     "agent_style",
     "console",
     "extract_code",
+    "input_provider",
     "select_keys",
     "set_input_provider",
     "store_media",

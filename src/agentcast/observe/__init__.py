@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from agentcast.observe.monitor import Budget as Budget
     from agentcast.observe.monitor import BudgetAlert as BudgetAlert
     from agentcast.observe.monitor import Monitor as Monitor
+    from agentcast.observe.monitor import MonitorScope as MonitorScope
     from agentcast.observe.monitor import Price as Price
     from agentcast.observe.monitor import PriceTable as PriceTable
     from agentcast.observe.monitor import Usage as Usage
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from agentcast.observe.monitor import estimate_tool_tokens as estimate_tool_tokens
     from agentcast.observe.monitor import format_usage as format_usage
     from agentcast.observe.monitor import print_usage as print_usage
+    from agentcast.observe.monitor import process_counting as process_counting
+    from agentcast.observe.monitor import process_monitor as process_monitor
     from agentcast.observe.query import agent_events as agent_events
     from agentcast.observe.query import get_run as get_run
     from agentcast.observe.query import list_runs as list_runs
@@ -96,6 +99,9 @@ _EXPORTS: dict[str, str] = {
     "tool_calls": "agentcast.observe.query",
     "usage": "agentcast.observe.query",
     "estimate_tool_tokens": "agentcast.observe.monitor",
+    "MonitorScope": "agentcast.observe.monitor",
+    "process_monitor": "agentcast.observe.monitor",
+    "process_counting": "agentcast.observe.monitor",
 }
 
 __all__ = [
@@ -106,6 +112,7 @@ __all__ = [
     "JsonLinesFormatter",
     "LogSetup",
     "Monitor",
+    "MonitorScope",
     "Price",
     "PriceTable",
     "RedactFilter",
@@ -134,6 +141,8 @@ __all__ = [
     "new_run_id",
     "parse_level",
     "print_usage",
+    "process_counting",
+    "process_monitor",
     "redact",
     "resolve_run_id",
     "setup_logging",
