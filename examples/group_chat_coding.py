@@ -67,7 +67,7 @@ def build(model: str | None) -> tuple[ac.UserProxyAgent, ac.GroupChatManager]:
         "the critic asks. Never claim results you have not seen executed.",
         model=model or FunctionModel(offline_coder, config_name="offline-coder"))
     coder.description = "writes and fixes Python code"
-    executor = ac.UserProxyAgent("executor", human_input_mode="NEVER", code_execution=True,
+    executor = ac.UserProxyAgent("executor", human_input_mode="NEVER",  # runs code (sandbox)
                                  default_auto_reply="There is no code to run.")
     executor.description = "runs the code and reports the output"
     critic = ac.DialogAgent(
@@ -79,8 +79,8 @@ def build(model: str | None) -> tuple[ac.UserProxyAgent, ac.GroupChatManager]:
     groupchat = ac.GroupChat(
         [coder, executor, critic], max_round=12,
         # the coder starts; after that the graph decides (and the model, where it cannot)
-        speaker_selection_method=lambda last, gc: coder if last is None else "auto",
-        allowed_or_disallowed_speaker_transitions=graph,
+        speaker_selection_method=lambda last, gc: coder if last not in gc.agents else "auto",
+        allowed_or_disallowed_speaker_transitions=graph, speaker_transitions_type="allowed",
         termination=ac.TextMentionTermination("TERMINATE", sources=["critic"]),
     )
     user = ac.UserProxyAgent("user", human_input_mode="NEVER")
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     result = ac.initiate_chat(user, manager, TASK)
     print(f"\nstopped: {result.stop_reason}; {len(result.history)} messages; "
           f"{result.usage['total_tokens']} tokens")
-    print(f"summary: {result.summary}")
+    print(f"last word: {result.history[-1].content}")
     return 0
 
 

@@ -6,7 +6,7 @@ real model (``model="openai:gpt-4o-mini"`` or a config name) and the rest stays 
 
 Tools:
 - convert_time, get_current_time  from the MCP reference server ``mcp-server-time`` (stdio)
-- execute_python_code             sandboxed (bubblewrap where available)
+- execute_python_code             sandboxed (bubblewrap; refuses where it cannot run)
 - write_text_file, read_text_file and the other file tools, confined to a workspace
 
 Task: "At 09:30 in London, what time is it in Tokyo, and how many minutes are left until

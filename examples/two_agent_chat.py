@@ -28,7 +28,9 @@ SCRIPT = [
 async def run(args: argparse.Namespace) -> ac.ChatResult:
     assistant = ac.AssistantAgent("assistant", model=args.model or ScriptedModel(SCRIPT))
     user = ac.UserProxyAgent("user", human_input_mode="TERMINATE" if args.human else "NEVER",
-                             code_execution=True, max_consecutive_auto_reply=5)
+                             max_consecutive_auto_reply=5,  # runs code in the sandbox
+                             is_termination_msg=lambda m: m["content"].rstrip().endswith(
+                                 "TERMINATE"))
     return await ac.initiate_chat_async(
         user, assistant, "How many words are in 'the quick brown fox jumps over the lazy dog'?",
         max_turns=6, summary_method="reflection_with_llm" if args.model else "last_msg",
@@ -45,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         ac.init(model_configs=args.model_config, run_dir=None, logger_level="WARNING")
     result = asyncio.run(run(args))  # the async form; ac.initiate_chat is the blocking one
     print(f"\nsummary: {result.summary}\nstopped: {result.stop_reason}; "
-          f"tokens: {result.usage['total_tokens']}; cost: ${result.cost:.6f}")
+          f"tokens: {result.usage['total_tokens']}; cost: ${result.total_cost:.6f}")
     return 0
 
 

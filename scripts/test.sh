@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
 # --- system packages (Debian) the tests use: a real headless browser, the sandbox -------
-APT_PACKAGES="chromium bubblewrap postgresql"
+# chromium: the studio's browser tests; bubblewrap: the code sandbox; postgresql: the SQL
+# tool's read-only tests; python3: a system Python any uid can run (sandbox tests)
+APT_PACKAGES="chromium bubblewrap postgresql python3"
 missing=""
 for pkg in $APT_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
@@ -16,9 +18,9 @@ if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages:$missing"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null) \
-      || echo "warning: could not install$missing; tests that need them will be skipped"
+      || echo "warning: could not install$missing; the tests that need them will FAIL"
   else
-    echo "warning: not root, cannot install$missing; tests that need them will be skipped"
+    echo "warning: not root, cannot install$missing; the tests that need them will FAIL"
   fi
 fi
 

@@ -10,6 +10,8 @@ EXPECTED = sorted([
     "MaxMessageTermination", "NestedChatAgent", "TerminationCondition", "TextMentionTermination",
     "TimeoutTermination", "TokenUsageTermination", "UserProxyAgent", "initiate_chat",
     "initiate_chat_async", "register_function",
+    "ChatConfigError", "ConversableAgent", "a_initiate_chats", "gather_usage_summary",
+    "initiate_chats",
     "Agent", "AgentCallError", "AgentcastError", "ChatModel", "ConfigError", "DialogAgent",
     "AudioDialogAgent", "TextToImageAgent",
     "DictDialogAgent", "ProgrammerAgent", "ReActAgent", "ServiceFactory", "ToolResponse", "Toolkit",
@@ -18,6 +20,7 @@ EXPECTED = sorted([
     "WhileLoopPipeline", "fanout_pipeline", "for_loop_pipeline", "gather", "get_model",
     "if_else_pipeline", "init", "msghub", "print_usage", "random", "sequential_pipeline", "serve", "switch_pipeline", "wait_all",
     "while_loop_pipeline", "wait_all_async",
+    "async_func", "sync_func", "AgentServer", "AgentServerClient",
 ])
 
 

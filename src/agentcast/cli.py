@@ -14,6 +14,8 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("agentcast.observe.cli", "list recorded runs; `runs show ID` prints a transcript"),
     "server": ("agentcast.runtime.server_cli", "join a Ray cluster and host agents here"),
+    "agent-server": ("agentcast.runtime.agent_server_cli",
+                     "run a named agent server others create agents on (AgentScope's launcher)"),
     "serve": ("agentcast.a2a", "serve an agent over A2A: `serve app.py:agent --port 8000`"),
     "studio": ("agentcast.studio.cli", "web UI over recorded and running runs (extra: studio)"),
     "approvals": ("agentcast.durable.approvals_cli", "list, approve or deny tool calls that "

@@ -7,6 +7,8 @@ Three branches, because three different people must act on them::
     │   ├── ConfigError               (ValueError) a bad model/agent config; names the field
     │   │   └── UnknownModelTypeError     lists the known model types
     │   ├── InvalidMessageError       (ValueError) a malformed Msg / wire dict; names the field
+    │   ├── ChatConfigError           (ValueError) a bad chat / group chat argument; names it
+    │   │   └── AgentNameConflictError    two agents of a group chat answer to one name
     │   ├── MissingExtraError         (ImportError) names the extra to install
     │   ├── InsecureServerError       a server would listen beyond loopback without auth
     │   ├── PlaceholderReadError      (RuntimeError) reading an unresolved placeholder on the loop
@@ -20,6 +22,7 @@ Three branches, because three different people must act on them::
     │   │   └── ResponseParseError        output still unusable after repair and re-asks
     │   ├── BudgetExceeded            a call refused because it would pass a budget
     │   ├── SandboxError              the code sandbox could not run the code at all
+    │   │   └── SandboxUnavailableError   no sandbox mode that isolates can run here; says what to install
     │   ├── DistributedError          remote agent died / timed out / unreachable; names it
     │   │   ├── AgentDiedError            its process died and recovery failed
     │   │   └── DistributedTimeoutError   (TimeoutError) a remote call outlived its timeout
@@ -31,6 +34,12 @@ Three branches, because three different people must act on them::
         ├── ToolInputError            bad tool name or arguments
         ├── ToolExecutionError        the tool ran and failed
         └── ReplyFormatError          (ValueError) a reply is not the JSON/shape asked for
+            └── TagNotFoundError          a tag the parser needs is not in the reply
+
+Warnings (``warnings.warn``, never raised)::
+
+    AgentcastWarning (UserWarning)  a call did less than asked and carried on (e.g. deleting
+                                    a memory position that does not exist)
 """
 
 from __future__ import annotations
@@ -72,6 +81,21 @@ class InvalidMessageError(UsageError, ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class ChatConfigError(UsageError, ValueError):
+    """A chat, group chat or reply-function argument is wrong; the message names it.
+
+    A ValueError, as AutoGen raises for the same mistakes, so ported ``except`` clauses hold.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AgentNameConflictError(ChatConfigError):
+    """A name lookup in a group chat found several agents with that name."""
 
 
 class MissingExtraError(UsageError, ImportError):
@@ -173,6 +197,12 @@ class SandboxError(RunError):
     """The sandbox itself could not run the code (not: the code failed)."""
 
 
+class SandboxUnavailableError(SandboxError):
+    """No sandbox that meets the guarantees can run here (e.g. bubblewrap missing, user
+    namespaces disabled); the message says what to install or enable. Never a silent
+    fallback: a weaker mode runs only when named."""
+
+
 class DistributedError(RunError):
     """A remote agent died, timed out or could not be reached; ``agent`` names it."""
 
@@ -257,3 +287,19 @@ class ToolExecutionError(ModelFacingError):
 class ReplyFormatError(ModelFacingError, ValueError):
     """A reply could not be parsed or validated even after rule-based repair; the text is
     shown to the model when it is asked again (a ResponseParseError ends the re-asks)."""
+
+
+class TagNotFoundError(ReplyFormatError):
+    """A reply lacks a tag (a code fence, ``[SPEAK]``...) the parser needs; says which."""
+
+    def __init__(self, message: str, *, raw_response: str = "", missing_begin_tag: bool = False,
+                 missing_end_tag: bool = False) -> None:
+        super().__init__(message)
+        self.raw_response = raw_response
+        self.missing_begin_tag = missing_begin_tag
+        self.missing_end_tag = missing_end_tag
+
+
+# --- warnings -------------------------------------------------------------------------
+class AgentcastWarning(UserWarning):
+    """A call did less than it was asked to and carried on; the text says what was skipped."""

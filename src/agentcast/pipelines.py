@@ -92,7 +92,7 @@ def _copy_of(x: Any) -> Any:
 
 
 # --- functional forms -------------------------------------------------------------------
-def sequential_pipeline(operators: Sequence[Operator], x: Any = None) -> Any:
+def sequential_pipeline(operators: Sequence[Operator], x: Any = None) -> Msg | None:
     """Feed x through each operator in turn; returns the last placeholder at once."""
     trace = _trace_start("sequential_pipeline")
     for op in operators:

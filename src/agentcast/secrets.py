@@ -11,7 +11,7 @@ value that comes from a *secret source* is registered here when it enters agentc
   ``Basic`` also the decoded ``user:password`` and password).
 
 ``mask`` replaces them with ``[REDACTED]``; error texts (every ``AgentcastError``) and the
-observability sinks (``observe.redact.Redactor``) use it, so a server that echoes request
+observability sinks (``observe.redaction.Redactor``) use it, so a server that echoes request
 headers in an error body cannot put a credential in a log, the run store or an exception.
 This module imports nothing from agentcast: every layer may use it.
 """

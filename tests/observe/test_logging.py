@@ -15,7 +15,7 @@ from agentcast.message import Msg
 from agentcast.models import registry
 from agentcast.observe import CHAT, end_run, start_run
 from agentcast.observe.logging import ChatConsoleHandler, log_chat
-from agentcast.observe.redact import Redactor
+from agentcast.observe.redaction import Redactor
 
 from .helpers import emit_reply
 

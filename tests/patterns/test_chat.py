@@ -7,7 +7,7 @@ import pytest
 import agentcast as ac
 from agentcast import Msg
 from agentcast.exceptions import UsageError
-from agentcast.patterns.chat import DEFAULT_MAX_TURNS
+from agentcast.patterns._support import CHAT_MESSAGE_LIMIT
 from agentcast.testing.scripted import ScriptedModel
 
 
@@ -41,24 +41,27 @@ def test_agents_remember_the_conversation():
     assert [m.content for m in prompt][-3:] == ["hi", "b1", "a1"]
 
 
-def test_is_termination_msg_stops_before_the_next_reply():
+def test_termination_condition_stops_before_the_next_reply():
+    """A chat-level condition (agentcast's ``termination=``) ends the chat after the message
+    that meets it; plain agents have no is_termination_msg of their own."""
     a = dialog("alice", ["a1", "a2"])
     b = dialog("bob", ["b1", "done TERMINATE"])
     result = ac.initiate_chat(
-        a, b, "hi", max_turns=10, is_termination_msg=lambda m: "TERMINATE" in m.content
-    )
+        a, b, "hi", max_turns=10,
+        termination=ac.FunctionTermination(lambda m: "TERMINATE" in m.content, "bob is done"))
     assert [m.content for m in result.history] == ["hi", "b1", "a1", "done TERMINATE"]
-    assert result.stop_reason.startswith("termination message from bob")
-    assert result.summary == "done"  # trailing TERMINATE stripped
+    assert result.stop_reason == "bob is done"
+    assert result.summary == "done "  # AutoGen's last_msg: every TERMINATE taken out
     assert len(a.model.calls) == 1
 
 
-def test_default_cap_applies_without_max_turns():
+def test_safety_cap_applies_without_max_turns():
+    """Two agents that never stop are stopped at the safety cap, which says so."""
     a = dialog("alice", [], default="a")
     b = dialog("bob", [], default="b")
     result = ac.initiate_chat(a, b, "go")
-    assert len(result.history) == 2 * DEFAULT_MAX_TURNS
-    assert "max_turns" in result.stop_reason
+    assert len(result.history) == CHAT_MESSAGE_LIMIT
+    assert "safety cap" in result.stop_reason and "max_turns" in result.stop_reason
 
 
 def test_agent_replying_none_ends_the_chat():
@@ -81,29 +84,32 @@ def test_usage_and_cost_from_model_responses():
     assert result.usage["prompt_tokens"] == 310
     assert result.usage["completion_tokens"] == 55
     assert result.usage["by_agent"]["bob"]["total_tokens"] == 350
-    assert result.cost == pytest.approx((300 * 2.5 + 50 * 10) / 1e6)
+    assert result.total_cost == pytest.approx((300 * 2.5 + 50 * 10) / 1e6)
 
 
 def test_summary_methods():
     a = dialog("alice", ["a1"])
     b = dialog("bob", ["b1", "b2"])
-    r = ac.initiate_chat(a, b, "hi", max_turns=2, summary_method=lambda h: f"{len(h)} msgs")
-    assert r.summary == "4 msgs"
+    r = ac.initiate_chat(a, b, "hi", max_turns=2, summary_args={"n": 3},
+                         summary_method=lambda snd, rcp, args: f"{snd.name}/{rcp.name}/{args}")
+    assert r.summary == "alice/bob/{'n': 3}"
 
-    a = dialog("alice", ["a1", "THE SUMMARY"])
-    b = dialog("bob", ["b1", "b2"])
-    r = ac.initiate_chat(a, b, "hi", max_turns=2, summary_method="reflection_with_llm")
+    a = dialog("alice", ["a1"])
+    b = dialog("bob", ["b1", "b2", "THE SUMMARY"])
+    r = ac.initiate_chat(a, b, "hi", max_turns=2, summary_method="reflection_with_llm",
+                         summary_args={"summary_prompt": "Sum it up."})
     assert r.summary == "THE SUMMARY"
-    call = a.model.calls[-1]["messages"]
-    assert "Summarize" in call[0].content and "bob: b2" in call[1].content
-    assert r.usage["by_agent"]["alice"]["calls"] == 2  # the reflection is counted
+    call = b.model.calls[-1]["messages"]  # the recipient's model reflects
+    assert [m.content for m in call] == ["hi", "b1", "a1", "b2", "Sum it up."]
+    assert call[-1].role == "system"
+    assert r.usage["by_agent"]["bob"]["calls"] == 3  # the reflection is counted
 
     with pytest.raises(UsageError):
         ac.initiate_chat(dialog("x", ["1"]), dialog("y", ["2"]), "hi", max_turns=1,
                          summary_method="nope")
 
 
-def test_reflection_falls_back_to_the_recipient_model():
+def test_reflection_uses_the_recipient_model_when_the_sender_has_none():
     user = ac.UserProxyAgent("user", human_input_mode="NEVER", default_auto_reply="ok")
     b = dialog("bob", ["b1", "short summary"])
     r = ac.initiate_chat(user, b, "hi", max_turns=1, summary_method="reflection_with_llm")
@@ -163,10 +169,11 @@ def test_no_message_is_delivered_twice():
     person = iter(["more", "exit"])
     user = ac.UserProxyAgent("user", input_func=lambda p: next(person))
     b = dialog("bob", ["b1", "b2"])
-    ac.initiate_chat(user, b, "hi", max_turns=5)
+    r = ac.initiate_chat(user, b, "hi", max_turns=5)
     ac.wait_all()
-    assert [m.content for m in user.memory.get()] == ["hi", "b1", "more", "b2"]
+    assert [m.content for m in user.chat_messages[b]] == ["hi", "b1", "more", "b2"]
     assert [m.content for m in b.memory.get()] == ["hi", "b1", "more", "b2"]
+    assert r.human_input == ["more", "exit"]
 
 
 def test_cost_uses_the_run_monitor_prices_and_budget():
@@ -184,7 +191,7 @@ def test_cost_uses_the_run_monitor_prices_and_budget():
         r = ac.initiate_chat(a, b, "go", max_turns=10)
     finally:
         end_run()
-    assert r.cost == pytest.approx(0.003)  # three calls of 1000 tokens at $1/1M; never over
+    assert r.total_cost == pytest.approx(0.003)  # three calls of 1000 tokens at $1/1M; never over
     assert r.stop_reason.startswith("budget exceeded")
 
 
@@ -194,10 +201,13 @@ def test_reflection_refused_by_a_budget_falls_back_to_the_last_message():
 
     a = dialog("alice", ["a1"])
     b = dialog("bob", ["b1"])
+    calls = []
 
     def guard(info):
-        if info.get("agent") == "alice":
-            raise BudgetExceeded("alice is broke")
+        if info.get("agent") == "bob":
+            calls.append(1)
+            if len(calls) > 1:
+                raise BudgetExceeded("bob is broke")
 
     remove = hooks.add_guard(guard)
     try:

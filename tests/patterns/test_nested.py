@@ -33,7 +33,7 @@ def test_default_message_carries_earlier_summaries():
     inner = ac.NestedChatAgent("inner", [{"recipient": first}, {"recipient": second}])
     out = inner(Msg("u", "question"))
     assert out.content == "answer" and out.name == "inner"
-    assert second.model.calls[0]["messages"][-1].content == "question\n\nContext:\nfact one"
+    assert second.model.calls[0]["messages"][-1].content == "question\nContext: \nfact one"
 
 
 def test_chat_agent_wraps_any_chat_function():

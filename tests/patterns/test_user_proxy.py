@@ -22,6 +22,10 @@ class Inputs:
         return self.answers.pop(0) if self.answers else "exit"
 
 
+def ends_terminate(msg):
+    return msg["content"].rstrip().endswith("TERMINATE")
+
+
 def assistant(*replies, default=None):
     return ac.AssistantAgent("assistant", model=ScriptedModel(replies, "assistant",
                                                               default=default))
@@ -34,20 +38,20 @@ def test_always_asks_every_turn_and_exit_ends():
     r = ac.initiate_chat(user, assistant("r1", "r2", "r3"), "hi", max_turns=10)
     assert [m.content for m in r.history] == ["hi", "r1", "more please", "r2", "(auto)", "r3"]
     assert len(person.prompts) == 3
-    assert r.stop_reason == "user ended the chat"
-    assert user.human_inputs == ["more please", "", "exit"]
+    assert r.stop_reason == "user's person typed exit"
+    assert r.human_input == ["more please", "", "exit"]
 
 
 def test_terminate_asks_only_at_a_termination_message():
     person = Inputs("one more thing", "")
     user = ac.UserProxyAgent("user", human_input_mode="TERMINATE", input_func=person,
-                             default_auto_reply="continue")
+                             default_auto_reply="continue", is_termination_msg=ends_terminate)
     r = ac.initiate_chat(user, assistant("r1", "done TERMINATE", "really done TERMINATE"),
                          "hi", max_turns=10)
     assert [m.content for m in r.history] == [
         "hi", "r1", "continue", "done TERMINATE", "one more thing", "really done TERMINATE"]
     assert len(person.prompts) == 2  # not asked after r1
-    assert "feedback to assistant" in person.prompts[0]
+    assert "your answer to assistant" in person.prompts[0]
 
 
 def test_terminate_asks_at_the_auto_reply_cap():
@@ -69,21 +73,21 @@ def test_never_ends_at_termination_and_at_the_cap():
     assert user.input_func.prompts == []
 
     user = ac.UserProxyAgent("user", human_input_mode="NEVER")
-    r = ac.initiate_chat(user, assistant("ok TERMINATE"), "hi", max_turns=50)
+    r = ac.initiate_chat(user, assistant("TERMINATE"), "hi", max_turns=50)
     assert len(r.history) == 2
 
 
-def test_chat_termination_predicate_lets_a_human_decide():
+def test_own_termination_predicate_lets_a_human_decide():
     person = Inputs("no, continue", "exit")
-    user = ac.UserProxyAgent("user", human_input_mode="TERMINATE", input_func=person)
-    r = ac.initiate_chat(user, assistant("STOP", "STOP"), "hi", max_turns=10,
-                         is_termination_msg=lambda m: m.content == "STOP")
+    user = ac.UserProxyAgent("user", human_input_mode="TERMINATE", input_func=person,
+                             is_termination_msg=lambda m: m.content == "STOP")
+    r = ac.initiate_chat(user, assistant("STOP", "STOP"), "hi", max_turns=10)
     assert [m.content for m in r.history] == ["hi", "STOP", "no, continue", "STOP"]
 
 
 def test_default_cap_is_safe():
     user = ac.UserProxyAgent("user", human_input_mode="NEVER")
-    assert user.max_consecutive_auto_reply == 10
+    assert user.max_consecutive_auto_reply() == 100  # AutoGen's default cap
     with pytest.raises(UsageError):
         ac.UserProxyAgent("u", human_input_mode="SOMETIMES")
 
@@ -120,7 +124,8 @@ def test_code_execution_from_chat():
         "```ruby\nputs 1\n```",
         "All done TERMINATE",
     )
-    user = ac.UserProxyAgent("user", human_input_mode="NEVER", code_execution=True)
+    user = ac.UserProxyAgent("user", human_input_mode="NEVER",
+                             is_termination_msg=ends_terminate)
     r = ac.initiate_chat(user, coder, "compute", max_turns=10)
     outputs = [m.content for m in r.history if m.name == "user"][1:]
     assert outputs[0].startswith("exitcode: 0 (execution succeeded)") and "written" in outputs[0]
@@ -135,7 +140,7 @@ def test_code_output_is_truncated():
 
     coder = assistant("```python\nprint('x' * 10000)\n```", "TERMINATE")
     user = ac.UserProxyAgent("user", human_input_mode="NEVER",
-                             code_execution=CodeExecutor(max_output_chars=200))
+                             code_execution_config=CodeExecutor(max_output_chars=200))
     r = ac.initiate_chat(user, coder, "spam", max_turns=5)
     out = r.history[2].content
     assert "characters truncated" in out and len(out) < 400
@@ -152,9 +157,10 @@ def test_split_tool_use():
         "2 + 3 = 5. TERMINATE",
     ], "assistant")
     caller = ac.AssistantAgent("assistant", model=model)
-    executor = ac.UserProxyAgent("executor", human_input_mode="NEVER")
+    executor = ac.UserProxyAgent("executor", human_input_mode="NEVER",
+                                 is_termination_msg=ends_terminate)
     ac.register_function(add, caller=caller, executor=executor)
-    assert caller.toolkit.names() == ["add"] and executor.toolkit.names() == ["add"]
+    assert caller.llm_tools.names() == ["add"] and executor.function_tools.names() == ["add"]
     r = ac.initiate_chat(executor, caller, "what is 2+3?", max_turns=5)
     # the schema went to the caller's model
     assert model.calls[0]["tools"][0]["function"]["name"] == "add"
@@ -167,17 +173,17 @@ def test_split_tool_use():
     # the caller's model saw one result message per call, paired by id
     second = model.calls[1]["messages"]
     assert [m.metadata.get("tool_call_id") for m in second[-2:]] == ["c1", "c2"]
-    assert r.summary == "2 + 3 = 5."
+    assert r.summary == "2 + 3 = 5. "
 
 
-def test_register_function_needs_the_right_agents():
-    with pytest.raises(UsageError):
-        ac.register_function(len, caller=ac.DialogAgent("d", model=ScriptedModel()),
+def test_register_function_needs_a_caller_with_a_model():
+    with pytest.raises(UsageError, match="no model"):
+        ac.register_function(len, caller=ac.AssistantAgent("d"),
                              executor=ac.UserProxyAgent("u"))
 
 
 def test_user_proxy_in_a_hub_replies_to_what_it_heard():
-    user = ac.UserProxyAgent("user", human_input_mode="NEVER", code_execution=True)
+    user = ac.UserProxyAgent("user", human_input_mode="NEVER")
     speaker = ac.DialogAgent("coder", model=ScriptedModel(["```python\nprint(7)\n```"]))
     with ac.msghub([user, speaker]):
         speaker()

@@ -13,7 +13,7 @@ from agentcast.tools.jupyter import JupyterSession  # noqa: E402
 
 
 async def test_state_persists_timeouts_interrupt_and_shutdown():
-    session = JupyterSession(timeout=2)
+    session = JupyterSession(mode="unsandboxed", timeout=2)
     tk = Toolkit()
     tk.add(session.run_code)
     assert tk.names() == ["run_code"]

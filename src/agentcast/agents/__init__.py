@@ -1,7 +1,71 @@
-"""Built-in agents."""
+"""Built-in agents: each answers the message it is called with.
 
-from agentcast.agents.base import Agent
-from agentcast.agents.dialog import DialogAgent
-from agentcast.agents.user import UserAgent
+What lives here and what lives in ``agentcast.patterns``: an agent that only answers what
+it is called with (from a pipeline, a MsgHub, a script) lives here. An agent that takes part
+in conversations by their rules (one history per peer, reply functions, starting chats: a
+``ConversableAgent`` and its subclasses AssistantAgent, UserProxyAgent, GroupChatManager)
+lives in ``agentcast.patterns``, next to the chat machinery; this package imports nothing
+from there, and any agent here can still join a chat through ``patterns.as_conversable``.
+"""
 
-__all__ = ["Agent", "DialogAgent", "UserAgent"]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agentcast._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from agentcast.agents.audio_dialog import AudioDialogAgent as AudioDialogAgent
+    from agentcast.agents.base import Agent as Agent
+    from agentcast.agents.base import agent_style as agent_style
+    from agentcast.agents.base import console as console
+    from agentcast.agents.dialog import DialogAgent as DialogAgent
+    from agentcast.agents.dict_dialog import DictDialogAgent as DictDialogAgent
+    from agentcast.agents.dict_dialog import select_keys as select_keys
+    from agentcast.agents.programmer import ProgrammerAgent as ProgrammerAgent
+    from agentcast.agents.programmer import extract_code as extract_code
+    from agentcast.agents.react import ReActAgent as ReActAgent
+    from agentcast.agents.text_to_image import TextToImageAgent as TextToImageAgent
+    from agentcast.agents.text_to_image import store_media as store_media
+    from agentcast.agents.user import UserAgent as UserAgent
+    from agentcast.agents.user import input_provider as input_provider
+    from agentcast.agents.user import set_input_provider as set_input_provider
+
+# public name -> module that defines it (one line each; keep the three lists in step)
+_EXPORTS: dict[str, str] = {
+    "Agent": "agentcast.agents.base",
+    "AudioDialogAgent": "agentcast.agents.audio_dialog",
+    "DialogAgent": "agentcast.agents.dialog",
+    "DictDialogAgent": "agentcast.agents.dict_dialog",
+    "ProgrammerAgent": "agentcast.agents.programmer",
+    "ReActAgent": "agentcast.agents.react",
+    "TextToImageAgent": "agentcast.agents.text_to_image",
+    "UserAgent": "agentcast.agents.user",
+    "agent_style": "agentcast.agents.base",
+    "console": "agentcast.agents.base",
+    "extract_code": "agentcast.agents.programmer",
+    "select_keys": "agentcast.agents.dict_dialog",
+    "set_input_provider": "agentcast.agents.user",
+    "store_media": "agentcast.agents.text_to_image",
+    "input_provider": "agentcast.agents.user",
+}
+
+__all__ = [
+    "Agent",
+    "AudioDialogAgent",
+    "DialogAgent",
+    "DictDialogAgent",
+    "ProgrammerAgent",
+    "ReActAgent",
+    "TextToImageAgent",
+    "UserAgent",
+    "agent_style",
+    "console",
+    "extract_code",
+    "input_provider",
+    "select_keys",
+    "set_input_provider",
+    "store_media",
+]
+
+__getattr__, __dir__ = lazy_exports("agentcast.agents", globals(), _EXPORTS)

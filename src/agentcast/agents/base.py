@@ -69,11 +69,14 @@ class Agent(Actor):
         use_memory: bool = True,
         verbose: bool | None = None,
         model_config_name: str | None = None,
+        description: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ValueError("an agent needs a non-empty string name")
         self.name = name
         self.sys_prompt = sys_prompt
+        # What others (a group chat's speaker selection) read about this agent.
+        self.description: str = description if description is not None else (sys_prompt or "")
         self._model_ref = model if model is not None else model_config_name
         self._model: ChatModel | None = None
         self.memory: ListMemory | None = (memory if memory is not None else ListMemory()) \
@@ -94,6 +97,10 @@ class Agent(Actor):
     def model(self, value: str | ChatModel) -> None:
         self._model_ref = value
         self._model = None
+
+    def has_model(self) -> bool:
+        """Whether this agent was given a model (without resolving it)."""
+        return self._model is not None or self._model_ref is not None
 
     async def call_model(
         self, messages: Sequence[Msg], *, stream: bool | None = None, **kwargs: Any
@@ -200,7 +207,7 @@ class Agent(Actor):
         if state.get("memory") is not None:
             if self.memory is None:
                 self.memory = ListMemory()
-            self.memory.load(state["memory"])
+            self.memory.load(state["memory"], overwrite=True)
         self._calls = int(state.get("calls", self._calls))
 
     # --- distribution ----------------------------------------------------------------

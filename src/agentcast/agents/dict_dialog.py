@@ -17,6 +17,7 @@ from agentcast.agents.dialog import DialogAgent
 from agentcast.exceptions import ConfigError
 from agentcast.message import Msg
 from agentcast.models.base import ChatModel, ChatModelBase, ModelResponse
+from agentcast.models.parsers import ReplyParser
 from agentcast.models.parsing import JsonDictParser
 
 # True: the whole dict; False/None: nothing; "key": that key's value; [keys]: a sub-dict.
@@ -69,6 +70,7 @@ class DictDialogAgent(DialogAgent):
         keys_to_memory: KeySelection = True,
         max_retries: int = 2,
         fault_handler: Callable[..., Any] | None = None,
+        parser: ReplyParser | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(name, sys_prompt, model, **kwargs)
@@ -79,12 +81,25 @@ class DictDialogAgent(DialogAgent):
         if schema is not None and not hasattr(schema, "model_validate"):
             raise ConfigError("schema must be a pydantic model class", field="schema")
         self.schema = schema
-        self.parser = JsonDictParser(required_keys or (), schema)
+        self.parser: JsonDictParser | ReplyParser = JsonDictParser(required_keys or (), schema)
         self.keys_to_content = _check_selection(keys_to_content, "keys_to_content")
         self.keys_to_metadata = _check_selection(keys_to_metadata, "keys_to_metadata")
         self.keys_to_memory = _check_selection(keys_to_memory, "keys_to_memory")
         self.max_retries = max_retries
         self.fault_handler = fault_handler
+        if parser is not None:
+            self.set_parser(parser)
+
+    def set_parser(self, parser: ReplyParser) -> None:
+        """Use an AgentScope-style parser (agentcast.models.parsers): its format instruction
+        goes into the prompt, it parses the reply, and its ``keys_to_*`` route the keys."""
+        if not isinstance(parser, ReplyParser):
+            raise ConfigError("parser must be one of agentcast.models.parsers' parsers",
+                              field="parser")
+        self.parser = parser
+        for field in ("keys_to_content", "keys_to_metadata", "keys_to_memory"):
+            if hasattr(parser, field):
+                setattr(self, field, _check_selection(getattr(parser, field), field))
 
     async def reply(self, x: Msg | list[Msg] | None = None) -> Msg:
         prompt = self.remember_and_prompt(x)
@@ -104,7 +119,7 @@ class DictDialogAgent(DialogAgent):
             return {**common, "structured_model": self.schema}
         prompt.append(Msg("system", self.parser.instruction, role="user"))
         model = self.model
-        if isinstance(model, ChatModelBase) and (
+        if isinstance(self.parser, JsonDictParser) and isinstance(model, ChatModelBase) and (
             model.supports_json_mode or model.supports_json_schema
         ):
             common["response_format"] = {"type": "json_object"}

@@ -1,6 +1,6 @@
 """ProgrammerAgent: writes Python for a task, runs it in the sandbox, fixes it until it works.
 
-Each attempt runs in a fresh sandboxed process (see tools/sandbox.py). When the code fails,
+Each attempt runs in a fresh sandboxed process (see tools/sandbox/). When the code fails,
 the model reads the error output and sends corrected code; ``max_attempts`` bounds the loop.
 The reply carries the program's output and the code (``metadata``: code, output, attempts,
 success).

@@ -19,6 +19,11 @@ _provider: InputProvider | None = None
 EXIT_WORDS = frozenset({"exit", "quit"})
 
 
+def input_provider() -> InputProvider | None:
+    """The process-wide input provider, if one is set (the studio sets one)."""
+    return _provider
+
+
 def set_input_provider(provider: InputProvider | None) -> None:
     """Route every UserAgent's input through ``provider(agent, x, prompt)`` (None: terminal)."""
     global _provider

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from agentcast.exceptions import AgentcastWarning
 from agentcast.message import Msg, Placeholder
 
 
@@ -19,18 +21,31 @@ class ListMemory:
         self._items: list[Msg] = list(items) if items else []
 
     def add(self, msg: Msg | Iterable[Msg] | None) -> None:
-        """Add a message or several; None is ignored, placeholders are resolved first."""
+        """Add a message or several; None is ignored, placeholders are resolved first.
+
+        Anything else (a dict, a string, ...) raises ValueError and adds nothing, as in
+        AgentScope 0.x ("must be a Msg object").
+        """
+        if msg.__class__ is Msg:  # the common case, kept as cheap as an append
+            self._items.append(msg)  # type: ignore[arg-type]
+            return
         if msg is None:
             return
-        if isinstance(msg, Msg):
-            if isinstance(msg, Placeholder):
-                msg = msg.result()  # type: ignore[assignment]
-                if msg is None:
-                    return
-            self._items.append(msg)
-            return
-        for m in msg:  # type: ignore[union-attr]
-            self.add(m)
+        items = [msg] if isinstance(msg, Msg) else msg
+        if isinstance(items, (str, bytes, dict)) or not isinstance(items, Iterable):
+            raise ValueError(f"cannot add a {type(msg).__name__} to memory: it must be a Msg "
+                             "or a list of Msgs")
+        checked: list[Msg] = []
+        for i, m in enumerate(items):
+            if isinstance(m, Placeholder):
+                m = m.result()  # type: ignore[assignment]
+            if m is None:
+                continue
+            if not isinstance(m, Msg):
+                raise ValueError(f"cannot add item {i} (a {type(m).__name__}) to memory: it "
+                                 "must be a Msg")
+            checked.append(m)
+        self._items.extend(checked)
 
     def get(self, recent_n: int | None = None, filter_func: Callable[[int, Msg], bool] | None = None
             ) -> list[Msg]:
@@ -43,12 +58,29 @@ class ListMemory:
             return []
         return list(items[-recent_n:])
 
+    def get_memory(self, recent_n: int | None = None,
+                   filter_func: Callable[[int, Msg], bool] | None = None) -> list[Msg]:
+        """AgentScope 0.x's name for :meth:`get`."""
+        return self.get(recent_n, filter_func)
+
     def delete(self, index: int | Iterable[int]) -> None:
-        """Delete by position (or positions); out-of-range positions raise IndexError."""
-        if isinstance(index, int):
-            del self._items[index]
-            return
-        for i in sorted(set(index), reverse=True):
+        """Delete by position (or positions), counted from 0.
+
+        Positions outside ``0 .. size()-1`` (negative ones too) are skipped with an
+        :class:`~agentcast.exceptions.AgentcastWarning` naming them, as in AgentScope 0.x:
+        deleting what is already gone is not worth crashing a running conversation.
+        """
+        wanted = {index} if isinstance(index, int) else set(index)
+        for i in wanted:
+            if not isinstance(i, int) or isinstance(i, bool):
+                raise TypeError(f"memory.delete: positions must be ints, got {i!r}")
+        size = len(self._items)
+        invalid = sorted(i for i in wanted if i < 0 or i >= size)
+        if invalid:
+            warnings.warn(
+                f"memory.delete: skipped position(s) {invalid}: the memory holds {size} "
+                "message(s)", AgentcastWarning, stacklevel=2)
+        for i in sorted(wanted - set(invalid), reverse=True):
             del self._items[i]
 
     def clear(self) -> None:
@@ -70,13 +102,39 @@ class ListMemory:
             Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         return data
 
-    def load(self, source: str | Path | list[dict[str, Any]], overwrite: bool = True) -> None:
-        """Load wire dicts (or a JSON file of them); malformed entries raise ValueError."""
-        if isinstance(source, (str, Path)):
-            source = json.loads(Path(source).read_text(encoding="utf-8"))
-        if not isinstance(source, list):
-            raise ValueError("memory.load expects a list of message dicts")
-        msgs = [Msg.from_dict(d) for d in source]
+    def load(self, source: str | Path | Msg | Iterable[Msg | dict[str, Any]],
+             overwrite: bool = False) -> None:
+        """Add saved messages: Msg objects, a list of Msgs or wire dicts, a JSON string of
+        wire dicts, or the path of a file written by :meth:`export`.
+
+        ``overwrite=True`` replaces what the memory holds; the default appends (AgentScope
+        0.x's default). Malformed entries raise ValueError and leave the memory unchanged.
+        """
+        data: Any = source
+        if isinstance(source, Path) or (isinstance(source, str) and _is_file(source)):
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        elif isinstance(source, str):
+            try:
+                data = json.loads(source)
+            except ValueError as exc:
+                raise ValueError(
+                    f"memory.load: {source[:60]!r} is neither a file nor JSON: {exc}") from exc
+        if isinstance(data, (Msg, dict)):
+            data = [data]
+        if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
+            raise ValueError("memory.load expects Msgs, message dicts, a JSON string of them "
+                             f"or a file path, got {type(source).__name__}")
+        msgs: list[Msg] = []
+        for i, item in enumerate(data):
+            if isinstance(item, Placeholder):
+                item = item.result()
+            if isinstance(item, Msg):
+                msgs.append(item)
+            elif isinstance(item, dict):
+                msgs.append(Msg.from_dict(item))
+            else:
+                raise ValueError(f"memory.load: item {i} is a {type(item).__name__}, "
+                                 "not a Msg or a message dict")
         if overwrite:
             self._items = msgs
         else:
@@ -87,3 +145,13 @@ class ListMemory:
 
     def __repr__(self) -> str:
         return f"ListMemory({len(self._items)} messages)"
+
+
+def _is_file(text: str) -> bool:
+    """A string names a file when it is short, has no newline and the file exists."""
+    if len(text) > 4096 or "\n" in text or text.lstrip().startswith(("[", "{")):
+        return False
+    try:
+        return Path(text).is_file()
+    except OSError:
+        return False

@@ -40,6 +40,7 @@ class DashScopeChatModel(HTTPChatModel):
     base_url_env: tuple[str, ...] = ("DASHSCOPE_BASE_URL",)
     default_base_url = "https://dashscope.aliyuncs.com/api/v1"
     supports_json_mode: ClassVar[bool] = True
+    always_multimodal: ClassVar[bool] = False  # send every request to multimodal-generation
 
     def format(self, messages: Sequence[Msg] | Any) -> tuple[list[dict[str, Any]], bool]:
         return format_dashscope(messages)
@@ -57,7 +58,8 @@ class DashScopeChatModel(HTTPChatModel):
     ) -> AsyncIterator[ModelChunk]:
         stream = bool(kwargs.pop("stream", self.streaming))
         msgs, multimodal = self.format(messages)
-        if not multimodal and any(t in self.model_name for t in ("-vl", "-audio", "-omni")):
+        if not multimodal and (self.always_multimodal or any(
+                t in self.model_name for t in ("-vl", "-audio", "-omni"))):
             # multimodal models take the multimodal endpoint (and its content form) always
             msgs = [{**m, "content": [{"text": m["content"]}]} if isinstance(m["content"], str)
                     else m for m in msgs]

@@ -76,7 +76,9 @@ class EmbeddingModelBase:
         return f"{type(self).__name__}({self.config_name!r})"
 
 
-class _HTTPEmbedding(HTTPConfig, EmbeddingModelBase):
+class HTTPEmbeddingModel(HTTPConfig, EmbeddingModelBase):
+    """An embedding model behind an HTTP API: the shared config fields and the key header."""
+
     def __init__(self, config_name: str = "", model_name: str = "", *,
                  api_key: str | None = None, base_url: str | None = None,
                  client_args: Mapping[str, Any] | None = None, timeout: float | None = None,
@@ -97,7 +99,7 @@ class _HTTPEmbedding(HTTPConfig, EmbeddingModelBase):
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
 
-class OpenAIEmbeddingModel(_HTTPEmbedding):
+class OpenAIEmbeddingModel(HTTPEmbeddingModel):
     """``POST {base_url}/embeddings`` (OpenAI, vLLM, DashScope compatible mode, ...)."""
 
     model_type = "openai_embedding"
@@ -127,7 +129,7 @@ def _decode(value: Any) -> list[float]:
     return [float(x) for x in value]
 
 
-class OllamaEmbeddingModel(_HTTPEmbedding):
+class OllamaEmbeddingModel(HTTPEmbeddingModel):
     """``POST {host}/api/embed`` of a local Ollama."""
 
     model_type = "ollama_embedding"
@@ -185,5 +187,5 @@ class SentenceTransformerEmbeddingModel(EmbeddingModelBase):
         return vectors, sum(len(t) // 4 for t in texts)
 
 
-__all__ = ["EmbeddingModel", "EmbeddingModelBase", "OllamaEmbeddingModel",
+__all__ = ["EmbeddingModel", "EmbeddingModelBase", "HTTPEmbeddingModel", "OllamaEmbeddingModel",
            "OpenAIEmbeddingModel", "SentenceTransformerEmbeddingModel"]

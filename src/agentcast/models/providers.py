@@ -27,6 +27,16 @@ MODEL_TYPES: dict[str, str] = {
     "openai_dall_e": _M + "media:OpenAIImageModel",  # the paper's name
     "openai_stt": _M + "media:OpenAISpeechToText",
     "openai_tts": _M + "media:OpenAITextToSpeech",
+    # AgentScope 0.x's further model types
+    "litellm_chat": _M + "litellm_chat:LiteLLMChatModel",
+    "yi_chat": _M + "openai_compatible:YiChatModel",
+    "zhipuai_chat": _M + "openai_compatible:ZhipuAIChatModel",
+    "zhipuai_embedding": _M + "openai_compatible:ZhipuAIEmbeddingModel",
+    "ollama_generate": _M + "ollama_generate:OllamaGenerateModel",
+    "gemini_embedding": _M + "gemini_embedding:GeminiEmbeddingModel",
+    "dashscope_image_synthesis": _M + "dashscope_media:DashScopeImageSynthesisModel",
+    "dashscope_text_embedding": _M + "dashscope_media:DashScopeTextEmbeddingModel",
+    "dashscope_multimodal": _M + "dashscope_media:DashScopeMultiModalModel",
 }
 
 # prefix -> (model_type, extra constructor arguments)
@@ -44,6 +54,9 @@ PREFIXES: dict[str, tuple[str, dict[str, Any]]] = {
     "dashscope": ("dashscope_chat", {}),
     "qwen": ("dashscope_chat", {}),
     "ollama": ("ollama_chat", {}),
+    "yi": ("yi_chat", {}),
+    "zhipuai": ("zhipuai_chat", {}),
+    "litellm": ("litellm_chat", {}),
     "hf": ("hf_local", {}),
     "huggingface": ("hf_local", {}),
 }

@@ -10,12 +10,13 @@ import importlib
 import json
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from agentcast import secrets
-from agentcast.exceptions import ConfigError, UnknownModelTypeError
+from agentcast.exceptions import AgentcastWarning, ConfigError, UnknownModelTypeError
 from agentcast.models.base import ChatModel
 from agentcast.models.providers import MODEL_TYPES as _PROVIDER_TYPES
 from agentcast.models.providers import resolve_model_string
@@ -122,8 +123,16 @@ def validate_model_config(config: Any, index: int | None = None) -> dict[str, An
     return dict(config)
 
 
-def load_model_configs(configs: Any, *, clear_existing: bool = False) -> list[str]:
-    """Register configs from a list, a single dict, or a JSON/YAML file path."""
+def load_model_configs(configs: Any, *, clear_existing: bool = False,
+                       overwrite: bool = False) -> list[str]:
+    """Register configs from a list, a single dict, or a JSON/YAML file path.
+
+    A ``config_name`` that is already loaded keeps its first config and the new one is
+    skipped with an :class:`~agentcast.exceptions.AgentcastWarning`, as in AgentScope 0.x
+    (two configs silently fighting over one name is how a run ends up on the wrong model).
+    ``overwrite=True`` replaces it instead; ``clear_existing=True`` drops every loaded config
+    first. Returns the names registered by this call.
+    """
     if isinstance(configs, (str, Path)):
         configs = read_config_file(configs)
     if isinstance(configs, Mapping):
@@ -139,9 +148,15 @@ def load_model_configs(configs: Any, *, clear_existing: bool = False) -> list[st
         _INSTANCES.clear()
     names = []
     for config in checked:
-        _CONFIGS[config["config_name"]] = config
-        _INSTANCES.pop(config["config_name"], None)
-        names.append(config["config_name"])
+        name = config["config_name"]
+        if name in _CONFIGS and not overwrite:
+            warnings.warn(
+                f"model config name {name!r} is already loaded; keeping the first config "
+                "(pass overwrite=True to replace it)", AgentcastWarning, stacklevel=2)
+            continue
+        _CONFIGS[name] = config
+        _INSTANCES.pop(name, None)
+        names.append(name)
     return names
 
 

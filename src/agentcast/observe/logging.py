@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agentcast.observe.redact import RedactFilter, Redactor, default_redactor
+from agentcast.observe.redaction import RedactFilter, Redactor, default_redactor
 
 CHAT = 25  # between INFO (20) and WARNING (30): what agents say
 logging.addLevelName(CHAT, "CHAT")

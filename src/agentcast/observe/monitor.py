@@ -16,6 +16,12 @@ estimated prompt tokens seen. For dollars the same token counts are priced with 
 model's input and output prices. Reaching the limit exactly is allowed; one token (or one
 micro-cent) more is refused with ``BudgetExceeded``. ``reserved`` is what calls already
 admitted but not yet finished have claimed, so concurrent calls cannot jointly overshoot.
+
+A ``MonitorScope`` is a window on a monitor: the usage of some agents between its enter and
+exit (one chat, say). It is fed by the monitor's own ``record``, so a chat's numbers and the
+run's numbers come from one count. Outside any run, ``process_monitor()`` is the monitor
+that counts, while ``process_counting()`` is entered (chats and conversable replies enter
+it): nothing subscribes at import, and nothing stays subscribed after.
 """
 
 from __future__ import annotations
@@ -25,11 +31,13 @@ import json
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from agentcast import hooks
 from agentcast.exceptions import BudgetExceeded, ConfigError
 from agentcast.observe.prices import PRICES
 
@@ -246,20 +254,62 @@ def as_budgets(budgets: Any) -> list[Budget]:
     return out
 
 
+# --- scopes ---------------------------------------------------------------------------
+class MonitorScope:
+    """The usage of the named agents while the scope is open (``with monitor.scope(names)``).
+
+    Not a second counter: the monitor's ``record`` adds each call to the open scopes whose
+    names include the call's agent, with the cost the monitor computed.
+    """
+
+    def __init__(self, monitor: Monitor, names: Iterable[str]) -> None:
+        self.monitor = monitor
+        self.names = set(names)
+        self.total = Usage()
+        self.by_agent: dict[str, Usage] = {}
+        self.by_model: dict[str, Usage] = {}
+
+    def __enter__(self) -> MonitorScope:
+        self.monitor.open_scope(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.monitor.close_scope(self)
+
+    def add(self, agent: str, model: str, prompt: int, completion: int,
+            cost: Decimal | None, error: bool) -> None:
+        """Count one call (called by the monitor, under its lock)."""
+        for usage in (self.total, self.by_agent.setdefault(agent, Usage()),
+                      self.by_model.setdefault(model, Usage())):
+            usage.add(prompt, completion, cost, error)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Totals plus ``by_agent`` and ``by_model`` (cost in dollars, float)."""
+        with self.monitor._lock:
+            out = self.total.as_dict()
+            out["by_agent"] = {k: v.as_dict() for k, v in sorted(self.by_agent.items())}
+            out["by_model"] = {k: v.as_dict() for k, v in sorted(self.by_model.items())}
+        return out
+
+
 # --- the monitor ----------------------------------------------------------------------
 class Monitor:
     """Counts usage and cost per model, agent and run; admits or refuses calls by budget."""
 
     def __init__(self, prices: Mapping[str, Any] | None = None, budgets: Any = None, *,
                  on_alert: Callable[[BudgetAlert], Any] | None = None,
-                 token_estimator: Callable[[Sequence[Any]], int] | None = None) -> None:
+                 token_estimator: Callable[[Sequence[Any]], int] | None = None,
+                 warn_unpriced: bool = True) -> None:
         self.prices = PriceTable(prices)
+        self.warn_unpriced = warn_unpriced
         self.budgets = as_budgets(budgets)
         self.on_alert = on_alert
         self.estimate = token_estimator or estimate_tokens
         self.total = Usage()
         self.by_model: dict[str, Usage] = {}
         self.by_agent: dict[str, Usage] = {}
+        self.by_agent_model: dict[str, dict[str, Usage]] = {}
+        self._scopes: list[MonitorScope] = []
         self._spend: dict[tuple[int, str | None, str | None], _Spend] = {}
         # reservation id -> (agent, config, model), raw prompt estimate, claims
         self._pending: dict[int, tuple[tuple[Any, ...], int, list[tuple[_Spend, int, Decimal]]]] \
@@ -272,7 +322,7 @@ class Monitor:
 
     def price(self, model: str, config_name: str | None = None) -> Price | None:
         price = self.prices.lookup(model, config_name)
-        if price is None and model not in self._warned:
+        if price is None and self.warn_unpriced and model not in self._warned:
             self._warned.add(model)
             log.warning("no price known for model %r: counting its tokens only "
                         "(give one with prices={%r: (input, output)} in $ per 1M tokens)",
@@ -439,7 +489,13 @@ class Monitor:
             self.total.add(prompt, completion, cost, error)
             self.by_model.setdefault(model, Usage()).add(prompt, completion, cost, error)
             if agent is not None:
-                self.by_agent.setdefault(str(agent), Usage()).add(prompt, completion, cost, error)
+                name = str(agent)
+                self.by_agent.setdefault(name, Usage()).add(prompt, completion, cost, error)
+                self.by_agent_model.setdefault(name, {}).setdefault(model, Usage()).add(
+                    prompt, completion, cost, error)
+                for scope in self._scopes:
+                    if name in scope.names:
+                        scope.add(name, model, prompt, completion, cost, error)
             pending = self._settle(data.get("reservation"), (agent, config, model))
             if pending is not None:
                 raw, claims = pending
@@ -504,13 +560,75 @@ class Monitor:
                     except Exception:  # a broken callback must not stop the run
                         log.exception("budget alert callback failed")
 
+    # -- scopes --------------------------------------------------------------------------
+    def scope(self, names: Iterable[str]) -> MonitorScope:
+        """A window counting the calls of ``names`` from ``with`` entry to exit."""
+        return MonitorScope(self, names)
+
+    def open_scope(self, scope: MonitorScope) -> None:
+        with self._lock:
+            self._scopes.append(scope)
+
+    def close_scope(self, scope: MonitorScope) -> None:
+        with self._lock:
+            if scope in self._scopes:
+                self._scopes.remove(scope)
+
     # -- reading -------------------------------------------------------------------------
+    def agent_usage(self, agent: str) -> dict[str, Usage]:
+        """One agent's usage per model (copies), for per-agent usage summaries."""
+        with self._lock:
+            return {model: Usage(u.calls, u.errors, u.prompt_tokens, u.completion_tokens, u.cost,
+                                 u.unpriced_calls)
+                    for model, u in self.by_agent_model.get(agent, {}).items()}
+
     def usage(self) -> dict[str, Any]:
         """Totals, per model and per agent, as plain dicts (cost in dollars, float)."""
         with self._lock:
             return {"total": self.total.as_dict(),
                     "by_model": {k: v.as_dict() for k, v in sorted(self.by_model.items())},
                     "by_agent": {k: v.as_dict() for k, v in sorted(self.by_agent.items())}}
+
+
+_process_monitor: Monitor | None = None
+_process_lock = threading.Lock()
+_process_users = 0
+_process_unsubscribe: Callable[[], None] | None = None
+
+
+def process_monitor() -> Monitor:
+    """The monitor of this process outside runs (created at first use; it counts only
+    inside ``process_counting()``). Unknown prices count tokens only, without warning."""
+    global _process_monitor
+    with _process_lock:
+        if _process_monitor is None:
+            _process_monitor = Monitor(warn_unpriced=False)
+        return _process_monitor
+
+
+@contextmanager
+def process_counting() -> Iterator[Monitor]:
+    """Count every ``model_call`` event into the process monitor while inside (nested and
+    concurrent uses share one hook subscription, removed when the last one leaves, so the
+    hook bus stays silent when no chat runs)."""
+    global _process_users, _process_unsubscribe
+    monitor = process_monitor()
+    with _process_lock:
+        _process_users += 1
+        if _process_unsubscribe is None:
+            def on_event(kind: str, data: dict[str, Any]) -> None:
+                if kind == "model_call":
+                    monitor.record(data)
+
+            _process_unsubscribe = hooks.subscribe(on_event)
+    try:
+        yield monitor
+    finally:
+        with _process_lock:
+            _process_users -= 1
+            if _process_users == 0 and _process_unsubscribe is not None:
+                _process_unsubscribe()
+                _process_unsubscribe = None
 
 
 def format_usage(usage: Mapping[str, Any], file: Any = None, title: str = "usage") -> None:
@@ -546,5 +664,6 @@ def print_usage(file: Any = None) -> dict[str, Any]:
 
 
 __all__ = ["DEFAULT_COMPLETION_RESERVE", "UNCALIBRATED_FACTOR", "Budget", "BudgetAlert", "Monitor",
-           "Price", "PriceTable", "Usage", "as_budgets", "estimate_tokens", "estimate_tool_tokens",
-           "format_usage", "print_usage"]
+           "MonitorScope", "Price", "PriceTable", "Usage", "as_budgets", "estimate_tokens",
+           "estimate_tool_tokens", "format_usage", "print_usage", "process_counting",
+           "process_monitor"]

@@ -18,7 +18,7 @@ from typing import Any
 from agentcast import hooks
 from agentcast.observe.logging import CHAT, LogSetup, log_chat, parse_level, setup_logging
 from agentcast.observe.monitor import BudgetAlert, Monitor
-from agentcast.observe.redact import Redactor
+from agentcast.observe.redaction import Redactor
 
 log = logging.getLogger("agentcast.run")
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from agentcast.observe.redact import Redactor, default_redactor
+from agentcast.observe.redaction import Redactor, default_redactor
 
 log = logging.getLogger("agentcast.store")
 

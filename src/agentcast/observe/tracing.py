@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentcast.exceptions import MissingExtraError
-from agentcast.observe.redact import Redactor, default_redactor
+from agentcast.observe.redaction import Redactor, default_redactor
 
 TRACER_NAME = "agentcast"
 

@@ -1,98 +1,28 @@
-"""What every chat pattern needs: usage counting, interruptible waits, asking a human.
+"""What every chat pattern needs: a per-chat record, interruptible waits, asking a human.
 
-Usage is counted from the ``model_call`` events of the hook bus, filtered by the names of the
-chat's agents, so a chat knows its own tokens and dollars whether or not a run (and its
-monitor) is active; prices come from the run's monitor when there is one (the user's
-overrides), else from the built-in price list.
+A ``ChatRun`` is one chat's state: its messages, the termination condition, and a
+``MonitorScope`` over its participants (so its usage is a window on the monitor's count,
+never a second counter), plus the safety cap on messages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
-from agentcast import hooks
-from agentcast.message import Msg, Placeholder
+from agentcast.exceptions import AgentCallError, BudgetExceeded
+from agentcast.message import Msg
+from agentcast.observe.monitor import MonitorScope
 from agentcast.patterns.termination import ChatState, TerminationCondition
 
 POLL_SECONDS = 0.05
-
-
-@dataclass
-class _Count:
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"calls": self.calls, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens,
-                "total_tokens": self.prompt_tokens + self.completion_tokens,
-                "cost": self.cost}
-
-
-@dataclass
-class UsageTracker:
-    """Counts the model calls of the named agents while it is entered."""
-
-    names: set[str]
-    total: _Count = field(default_factory=_Count)
-    by_agent: dict[str, _Count] = field(default_factory=dict)
-    _unsubscribe: Callable[[], None] | None = None
-    _prices: Any = None
-
-    def __enter__(self) -> UsageTracker:
-        self._unsubscribe = hooks.subscribe(self._on_event)
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-
-    def _on_event(self, kind: str, data: dict[str, Any]) -> None:
-        if kind != "model_call" or data.get("agent") not in self.names:
-            return
-        usage = data.get("usage")
-        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
-        completion = int(getattr(usage, "completion_tokens", 0) or 0)
-        cost = self._cost(str(data.get("model") or ""), data.get("config_name"), prompt,
-                          completion)
-        for count in (self.total, self.by_agent.setdefault(str(data["agent"]), _Count())):
-            count.calls += 1
-            count.prompt_tokens += prompt
-            count.completion_tokens += completion
-            count.cost += cost
-
-    def _cost(self, model: str, config: Any, prompt: int, completion: int) -> float:
-        try:
-            from agentcast.observe.monitor import PriceTable
-            from agentcast.observe.run import current_run
-        except ImportError:  # pragma: no cover - observe is part of the package
-            return 0.0
-        run = current_run()
-        table = run.monitor.prices if run is not None else self._prices
-        if table is None:
-            table = self._prices = PriceTable()
-        price = table.lookup(model, config)
-        return float(price.cost(prompt, completion)) if price is not None else 0.0
-
-    def update(self, state: ChatState) -> None:
-        """Copy the counts into the chat state that termination conditions read."""
-        state.prompt_tokens = self.total.prompt_tokens
-        state.completion_tokens = self.total.completion_tokens
-        state.cost = self.total.cost
-
-    def as_dict(self) -> dict[str, Any]:
-        out = self.total.as_dict()
-        out["by_agent"] = {k: v.as_dict() for k, v in sorted(self.by_agent.items())}
-        return out
+CHAT_MESSAGE_LIMIT = 1000  # a chat with no max_turns/max_round still stops here
+log = logging.getLogger("agentcast.patterns")
 
 
 @dataclass
@@ -102,46 +32,85 @@ class Interrupted:
     reason: str
 
 
-async def wait_reply(ph: Any, state: ChatState, condition: TerminationCondition | None,
-                     tracker: UsageTracker | None = None) -> Any:
-    """The reply behind ``ph``; if the condition can interrupt, poll it while waiting."""
-    if not isinstance(ph, Placeholder):
-        return ph
-    if condition is None or not condition.interrupts or ph.done():
-        return await ph
-    fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+@dataclass
+class ChatRun:
+    """One chat in progress: what was said, why it stopped, what it used."""
 
-    def wake(_: Placeholder) -> None:
-        if not fut.done():
-            fut.set_result(None)
+    scope: MonitorScope
+    condition: TerminationCondition | None = None
+    limit: int = CHAT_MESSAGE_LIMIT
+    state: ChatState = field(default_factory=ChatState)
+    stop_reason: str = ""
 
-    ph.add_done_callback(wake)
-    while not fut.done():
-        await asyncio.wait({fut}, timeout=POLL_SECONDS)
-        if fut.done():
-            break
-        if tracker is not None:
-            tracker.update(state)
-        reason = condition.check(state)
+    @property
+    def stopped(self) -> bool:
+        return bool(self.stop_reason)
+
+    def stop(self, reason: str) -> None:
+        if not self.stop_reason:
+            self.stop_reason = reason
+
+    def sync_usage(self) -> None:
+        """Copy the scope's counts into the state termination conditions read."""
+        total = self.scope.total
+        self.state.prompt_tokens = total.prompt_tokens
+        self.state.completion_tokens = total.completion_tokens
+        self.state.cost = float(total.cost)
+
+    def check(self) -> bool:
+        """False (and the reason kept) when the chat must stop now."""
+        if self.stopped:
+            return False
+        self.sync_usage()
+        reason = self.condition.check(self.state) if self.condition is not None else None
         if reason is not None:
-            return Interrupted(reason)
-    return ph.result()
+            self.stop(reason)
+            return False
+        if len(self.state.messages) >= self.limit:
+            log.warning("chat stopped at the safety cap of %d messages", self.limit)
+            self.stop(f"reached the safety cap of {self.limit} messages (pass max_turns to "
+                      "bound the chat on purpose)")
+            return False
+        return True
+
+    def add(self, msg: Msg) -> bool:
+        """Record a message of the chat; False when the chat must stop after it."""
+        self.state.messages.append(msg)
+        return self.check()
+
+    async def wait(self, awaitable: Awaitable[Any]) -> Any:
+        """The awaited reply; polls interrupting conditions meanwhile (timeout, external
+        stop); a refused budget ends the chat instead of raising."""
+        try:
+            return await self._wait(awaitable)
+        except AgentCallError as exc:
+            if not isinstance(exc.original, BudgetExceeded):
+                raise
+            self.stop(f"budget exceeded: {exc.original}")
+        except BudgetExceeded as exc:
+            self.stop(f"budget exceeded: {exc}")
+        return Interrupted(self.stop_reason)
+
+    async def _wait(self, awaitable: Awaitable[Any]) -> Any:
+        condition = self.condition
+        if condition is None or not condition.interrupts:
+            return await awaitable
+        task = asyncio.ensure_future(awaitable)
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=POLL_SECONDS)
+            if done:
+                return task.result()
+            self.sync_usage()
+            reason = condition.check(self.state)
+            if reason is not None:
+                task.cancel()
+                self.stop(reason)
+                return Interrupted(reason)
 
 
-def last_message(x: Msg | list[Msg] | None) -> Msg | None:
-    if isinstance(x, list):
-        return x[-1] if x else None
-    return x
-
-
-def as_msg(message: Any, name: str, role: str = "user") -> Msg:
-    """A chat message from a string, a dict or a Msg."""
-    if isinstance(message, Msg):
-        return message
-    if isinstance(message, dict):
-        return Msg(message.get("name", name), message.get("content"),
-                   message.get("role", role))
-    return Msg(name, message, role)
+# The chat being run in this task (a group chat manager adds its members' messages to it).
+current_chat: contextvars.ContextVar[ChatRun | None] = contextvars.ContextVar(
+    "agentcast_chat", default=None)
 
 
 def call_flexibly(fn: Callable[..., Any], *args: Any) -> Any:
@@ -156,30 +125,24 @@ def call_flexibly(fn: Callable[..., Any], *args: Any) -> Any:
     return fn(*args[-n:]) if n else fn()
 
 
-def ask_human(agent: Any, x: Any, prompt: str,
-              input_func: Callable[[str], str] | None = None) -> str:
-    """Ask a person through UserAgent's input mechanism, so the studio can answer too.
+def ask_human(prompt: str, input_func: Callable[[str], Any] | None = None,
+              agent: Any = None, x: Any = None) -> str:
+    """Ask a person: ``input_func`` if given, else the process-wide input provider (the
+    studio answers through it) on behalf of ``agent``, else the terminal. End of input
+    (EOF, or a scripted input_func raising StopIteration) counts as ``exit``."""
+    from agentcast.agents.user import input_provider
 
-    ``input_func`` (or the agent's) wins; else the process-wide input provider
-    (``set_input_provider``); else the terminal. End of input counts as ``exit``.
-    """
-    from agentcast.agents import user
-
-    func = input_func or getattr(agent, "input_func", None)
-    if func is None and user._provider is not None and agent is not None:
-        got = user._provider(agent, x, prompt)
+    provider = input_provider()
+    if input_func is None and provider is not None and agent is not None:
+        got = provider(agent, x, prompt)
         text = got[0] if isinstance(got, tuple) else got
         return str(text).strip()
-    read = func or input
+    read = input_func or input
     try:
         return str(read(prompt)).strip()
-    except EOFError:
+    except (EOFError, StopIteration):  # the input ran out (a closed terminal, a used-up script)
         return "exit"
 
 
-def names_of(agents: Iterable[Any]) -> set[str]:
-    return {a.name for a in agents}
-
-
-__all__ = ["Interrupted", "UsageTracker", "as_msg", "ask_human", "call_flexibly",
-           "last_message", "wait_reply"]
+__all__ = ["CHAT_MESSAGE_LIMIT", "ChatRun", "Interrupted", "ask_human", "call_flexibly",
+           "current_chat"]

@@ -1,120 +1,64 @@
-"""AssistantAgent and split tool use: one agent's model proposes tool calls, another runs them.
+"""AssistantAgent: a ConversableAgent set up to answer with its model and never ask a person.
 
-AutoGen's pattern: a function is *registered for the model* on the assistant (its schema goes
-with every model call) and *for execution* on a user proxy (which runs the calls it receives
-and replies with the results). The assistant never executes anything itself, so the code
-that runs tools can live where it is safe to run them (a sandbox, another machine, a human's
-approval). Messages follow the tool-call convention of models/formatters/common.py.
+AutoGen's defaults: ``human_input_mode="NEVER"``, no code execution, a system message that
+asks for code in fenced blocks and for "TERMINATE" when the task is done. Functions
+registered with ``register_for_llm`` are offered to its model; it never runs them itself
+(split tool use: the executor, usually a UserProxyAgent, does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
 
-from agentcast.agents.dialog import DialogAgent
-from agentcast.exceptions import UsageError
 from agentcast.message import Msg
 from agentcast.models.base import ChatModel
-from agentcast.models.formatters.common import make_tool_call_msg, make_tool_result_msg
-from agentcast.tools.toolkit import Toolkit
+from agentcast.patterns.code import CodeExecutor
+from agentcast.patterns.conversable import ConversableAgent, HumanInputMode
+from agentcast.patterns.messages import MessageLike
 
 DEFAULT_ASSISTANT_PROMPT = (
-    "You are a helpful AI assistant. Solve tasks step by step. When code helps, write it in "
-    "one ```python (or ```sh) block for the user to run, and read the output you get back. "
-    "Use the functions you are given when they help. When the task is done, answer and end "
-    "your message with the word TERMINATE."
+    "You are an AI assistant who solves tasks step by step. When code helps, write a whole "
+    "program in one ```python (or ```sh) block for the user to run, then read the output "
+    "that comes back and fix the code if it failed. Use the functions you are given when "
+    "they help. When the task is done, give the answer and reply with TERMINATE."
 )
-TOOL_RESPONSES = "tool_responses"
+DEFAULT_ASSISTANT_DESCRIPTION = (
+    "An all-round AI assistant: writes and explains Python and shell code, reasons step "
+    "by step and answers questions."
+)
 
 
-def expand_tool_responses(msg: Msg | None) -> list[Msg]:
-    """A message carrying tool results becomes one result Msg per call (the convention)."""
-    if msg is None:
-        return []
-    md = msg._metadata
-    responses = md.get(TOOL_RESPONSES) if md else None
-    if not responses:
-        return [msg]
-    return [make_tool_result_msg(str(r["id"]), str(r["name"]), r.get("content"),
-                                 is_error=bool(r.get("is_error"))) for r in responses]
+class AssistantAgent(ConversableAgent):
+    """A ConversableAgent answering with its model (AutoGen's AssistantAgent defaults)."""
 
-
-class AssistantAgent(DialogAgent):
-    """A dialog agent whose model may ask for tools registered with ``register_for_llm``.
-
-    A reply that asks for tools carries ``metadata["tool_calls"]``; the results come back as
-    a message with ``metadata["tool_responses"]`` (from a UserProxyAgent), which this agent
-    stores as one result message per call, so every provider's formatter can replay them.
-    """
+    DEFAULT_SYSTEM_MESSAGE = DEFAULT_ASSISTANT_PROMPT
+    DEFAULT_DESCRIPTION = DEFAULT_ASSISTANT_DESCRIPTION
 
     def __init__(
         self,
         name: str = "assistant",
-        sys_prompt: str | None = DEFAULT_ASSISTANT_PROMPT,
-        model: str | ChatModel | None = None,
+        system_message: str | None = DEFAULT_ASSISTANT_PROMPT,
+        llm_config: dict[str, Any] | Literal[False] | str | ChatModel | None = None,
+        is_termination_msg: Callable[[Msg], bool] | None = None,
+        max_consecutive_auto_reply: int | None = None,
+        human_input_mode: HumanInputMode = "NEVER",
+        description: str | None = None,
         *,
-        toolkit: Toolkit | None = None,
-        **kwargs: Any,
+        function_map: Mapping[str, Callable[..., Any]] | None = None,
+        code_execution_config: dict[str, Any] | Literal[False] | CodeExecutor = False,
+        default_auto_reply: MessageLike = "",
+        chat_messages: Mapping[Any, Sequence[MessageLike]] | None = None,
+        model: str | ChatModel | None = None,
+        input_func: Callable[[str], Any] | None = None,
+        verbose: bool | None = None,
     ) -> None:
-        super().__init__(name, sys_prompt, model, **kwargs)
-        self.toolkit = toolkit if toolkit is not None else Toolkit()
-
-    def register_for_llm(self, func: Callable[..., Any], *, name: str | None = None,
-                         description: str | None = None) -> Callable[..., Any]:
-        """Offer ``func`` to this agent's model (its schema only; nothing runs here)."""
-        self.toolkit.add_tool(func, name=name, description=description)
-        return func
-
-    def observe(self, x: Msg | Sequence[Msg] | None) -> None:
-        if self.memory is None or x is None:
-            return
-        items: list[Msg] = list(x) if isinstance(x, (list, tuple)) else [x]  # type: ignore[list-item]
-        for m in items:
-            self.memory.add(expand_tool_responses(m))
-
-    async def reply(self, x: Msg | list[Msg] | None = None) -> Msg:
-        inputs = [] if x is None else (x if isinstance(x, list) else [x])
-        expanded = [e for m in inputs for e in expand_tool_responses(m)]
-        if self.memory is not None:
-            self.memory.add(expanded)
-            prompt = self.format_prompt()
-        else:
-            prompt = self.format_prompt(*expanded)
-        schemas = self.toolkit.schemas()
-        kwargs: dict[str, Any] = {"tools": schemas} if schemas else {}
-        response = await self.call_model(prompt, **kwargs)
-        if response.tool_calls:
-            msg = make_tool_call_msg(self.name, response.tool_calls, response.text or "")
-        else:
-            msg = self.make_reply(response)
-        if self.memory is not None:
-            self.memory.add(msg)
-        self.speak(msg if not response.tool_calls else Msg(
-            self.name, (response.text + "\n" if response.text else "") + "; ".join(
-                f"calls {c.name}({c.arguments})" for c in response.tool_calls)))
-        return msg
+        if description is None and system_message == DEFAULT_ASSISTANT_PROMPT:
+            description = DEFAULT_ASSISTANT_DESCRIPTION
+        super().__init__(name, system_message, is_termination_msg, max_consecutive_auto_reply,
+                         human_input_mode, function_map, code_execution_config, llm_config,
+                         default_auto_reply, description, chat_messages, model=model,
+                         input_func=input_func, verbose=verbose)
 
 
-def register_function(
-    func: Callable[..., Any],
-    *,
-    caller: Any,
-    executor: Any,
-    name: str | None = None,
-    description: str | None = None,
-) -> Callable[..., Any]:
-    """Let ``caller``'s model call ``func`` and ``executor`` run it (split tool use)."""
-    for agent, method in ((caller, "register_for_llm"), (executor, "register_for_execution")):
-        register: Any = getattr(agent, method, None)
-        if register is None:
-            raise UsageError(
-                f"{agent!r} has no {method}(): use an AssistantAgent as caller and a "
-                "UserProxyAgent as executor"
-            )
-        register(func, name=name, description=description)
-    return func
-
-
-__all__ = ["DEFAULT_ASSISTANT_PROMPT", "AssistantAgent", "expand_tool_responses",
-           "register_function"]
+__all__ = ["DEFAULT_ASSISTANT_DESCRIPTION", "DEFAULT_ASSISTANT_PROMPT", "AssistantAgent"]

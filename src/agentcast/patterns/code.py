@@ -14,9 +14,9 @@ import shutil
 import tempfile
 import weakref
 from dataclasses import dataclass
-from typing import Any
 
 from agentcast.message import Msg
+from agentcast.tools.sandbox import Sandbox
 
 PYTHON = frozenset({"python", "py", "python3"})
 SHELL = frozenset({"sh", "bash", "shell", "console", "zsh"})
@@ -58,7 +58,9 @@ def _truncate(text: str, limit: int) -> str:
 
 
 class CodeExecutor:
-    """Runs code blocks in a Sandbox (made with defaults unless one is given).
+    """Runs code blocks in a Sandbox (made with defaults unless one is given): bubblewrap, or
+    SandboxUnavailableError from the first block if it cannot run here; a weaker mode only
+    through a ``Sandbox(mode="rlimits-unsafe")`` the developer passes in.
 
     ``timeout`` bounds each block (wall clock); ``max_output_chars`` bounds the reply.
     ``work_dir`` is where the code runs (a private temporary directory by default, removed
@@ -67,7 +69,7 @@ class CodeExecutor:
 
     def __init__(
         self,
-        sandbox: Any = None,
+        sandbox: Sandbox | None = None,
         *,
         work_dir: str | None = None,
         timeout: float | None = 60.0,
@@ -82,10 +84,8 @@ class CodeExecutor:
         self.work_dir = work_dir
 
     @property
-    def sandbox(self) -> Any:
+    def sandbox(self) -> Sandbox:
         if self._sandbox is None:
-            from agentcast.tools.sandbox import Sandbox
-
             self._sandbox = Sandbox()
         return self._sandbox
 

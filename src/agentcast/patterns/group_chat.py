@@ -1,115 +1,183 @@
-"""GroupChat: several agents in one MsgHub; a manager picks who speaks next.
+"""GroupChat: the members, who may follow whom, and how the next speaker is chosen.
 
-Every message reaches every member through the hub (the opening message as its
-announcement), so each speaker replies from what it has heard. Speaker selection methods:
+AutoGen 0.2's rules, one for one. ``max_round`` counts messages, the opening one included.
+The speaker is chosen in this order: a callable ``speaker_selection_method(last, groupchat)``
+(an agent, a method name, or None to end); when the last message asks for tools, the one
+member that can run them (``func_call_filter``); the transition graph (an agent with no
+successors ends the chat; a single successor speaks without asking anyone); then the method
+("auto", "round_robin", "random", "manual", any case). "auto" asks the manager's model with
+the selection templates, re-asks when the answer names no member or several, and falls
+back to round robin after ``max_retries_for_selecting_speaker`` re-asks, or at once when the
+manager has no model. Names in the model's answer match as AutoGen matches them:
+case-sensitive, whole words, ``a_b`` also as "a b" or "a\\_b".
 
-- ``"auto"``: the manager's model reads the chat and names the next speaker. A reply that
-  names no member, or several, is re-asked (``max_retries_for_selecting_speaker`` times)
-  with the problem explained; then ``auto_fallback`` decides (round robin by default).
-- ``"round_robin"``, ``"random"`` (seeded with ``seed``), ``"manual"`` (a person picks,
-  through UserAgent's input mechanism; a bad answer is re-asked, empty means fallback),
-- a callable ``(last_speaker, groupchat) -> agent | name | method | None`` (None ends).
-
-``allowed_or_disallowed_speaker_transitions`` (``{agent: [agents]}`` with
-``speaker_transitions_type`` "allowed" or "disallowed") restricts who may follow whom; a
-single allowed candidate speaks without asking anyone. ``max_round`` caps the replies.
+agentcast adds, under names of its own: ``seed`` (random selection), ``termination``
+(composable conditions), ``select_speaker_model`` and ``selection_log``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, Union
 
-from agentcast.agents.base import Agent
-from agentcast.exceptions import AgentCallError, BudgetExceeded, UsageError
-from agentcast.hub import msghub
-from agentcast.message import Msg
-from agentcast.patterns._support import (
-    Interrupted,
-    UsageTracker,
-    as_msg,
-    ask_human,
-    call_flexibly,
-    last_message,
-    wait_reply,
-)
-from agentcast.patterns.chat import ChatResult, summarize
-from agentcast.patterns.termination import (
-    ChatState,
-    FunctionTermination,
-    TerminationCondition,
-    combine,
-    content_text,
-)
+from agentcast.exceptions import AgentNameConflictError, ChatConfigError
+from agentcast.message import ROLES, Msg
+from agentcast.models.base import ChatModelBase
+from agentcast.patterns._support import ask_human
+from agentcast.patterns.messages import content_str
+from agentcast.patterns.protocol import as_conversable
+from agentcast.patterns.termination import TerminationCondition
 
-DEFAULT_MAX_ROUND = 20
-METHODS = ("auto", "round_robin", "random", "manual")
+log = logging.getLogger("agentcast.patterns")
+METHODS = ("auto", "manual", "random", "round_robin")
 SelectionMethod = Union[str, Callable[..., Any]]
 
-SELECT_SYSTEM = (
-    "You are in a role play game. The following roles are available:\n{roles}\n\n"
-    "Read the following conversation. Then select the next role from {names} to play. "
-    "Only return the role."
+SELECT_SPEAKER_MESSAGE = (
+    "This is a group conversation with these participants:\n{roles}\n\n"
+    "Read the conversation that follows, then say who of {agentlist} speaks next. "
+    "Answer with the name alone."
 )
-SELECT_ASK = ("Read the above conversation. Then select the next role from {names} to play. "
-              "Only return the role.")
+SELECT_SPEAKER_PROMPT = "Who of {agentlist} speaks next? Answer with the name alone."
+SELECT_SPEAKER_MULTIPLE = (
+    "Your answer named more than one participant. Give exactly one name from {agentlist}: "
+    "the one the conversation hands over to, else the first one it mentions. Only the name."
+)
+SELECT_SPEAKER_NONE = (
+    "Your answer named no participant. The names are {agentlist}; give exactly one of them, "
+    "spelled as written. Only the name."
+)
+INTRODUCTION = "Welcome, everyone. This group works together on the task; its members are:"
 
 
-def _describe(agent: Any) -> str:
-    text = getattr(agent, "description", None) or getattr(agent, "sys_prompt", None) or ""
-    text = " ".join(str(text).split())
-    return text[:300]
+def mentioned_agents(text: str, agents: Sequence[Any]) -> dict[str, int]:
+    """How often each agent's name occurs in ``text`` as a whole word (AutoGen's rule)."""
+    padded = f" {text} "
+    counts: dict[str, int] = {}
+    for agent in agents:
+        name = agent.name
+        forms = {re.escape(name), re.escape(name.replace("_", " ")),
+                 re.escape(name.replace("_", r"\_"))}
+        pattern = r"(?<=\W)(" + "|".join(sorted(forms, key=len, reverse=True)) + r")(?=\W)"
+        n = len(re.findall(pattern, padded))
+        if n:
+            counts[name] = n
+    return counts
 
 
 class GroupChat:
-    """The members, the rules of who speaks next, and the caps. Run it with a manager."""
+    """The members and the rules of who speaks next. A GroupChatManager runs it."""
+
+    DEFAULT_INTRO_MSG = INTRODUCTION
 
     def __init__(
         self,
         agents: Sequence[Any],
         messages: list[Msg] | None = None,
-        max_round: int = DEFAULT_MAX_ROUND,
+        max_round: int = 10,
+        admin_name: str = "Admin",
+        func_call_filter: bool = True,
         speaker_selection_method: SelectionMethod = "auto",
-        *,
-        allowed_or_disallowed_speaker_transitions: Mapping[Any, Sequence[Any]] | None = None,
-        speaker_transitions_type: Literal["allowed", "disallowed"] = "allowed",
-        allow_repeat_speaker: bool = True,
         max_retries_for_selecting_speaker: int = 2,
-        auto_fallback: SelectionMethod = "round_robin",
+        allow_repeat_speaker: bool | list[Any] | None = None,
+        allowed_or_disallowed_speaker_transitions: Mapping[Any, Sequence[Any]] | None = None,
+        speaker_transitions_type: Literal["allowed", "disallowed"] | None = None,
+        enable_clear_history: bool = False,
+        send_introductions: bool = False,
+        select_speaker_message_template: str = SELECT_SPEAKER_MESSAGE,
+        select_speaker_prompt_template: str = SELECT_SPEAKER_PROMPT,
+        select_speaker_auto_multiple_template: str = SELECT_SPEAKER_MULTIPLE,
+        select_speaker_auto_none_template: str = SELECT_SPEAKER_NONE,
+        select_speaker_auto_verbose: bool = False,
+        role_for_select_speaker_messages: str = "system",
+        *,
         seed: int | None = None,
         termination: TerminationCondition | None = None,
-        is_termination_msg: Callable[[Msg], Any] | None = None,
         select_speaker_model: Any = None,
         input_func: Callable[[str], str] | None = None,
     ) -> None:
-        if not agents:
-            raise UsageError("a GroupChat needs at least one agent")
-        names = [a.name for a in agents]
-        if len(set(names)) != len(names):
-            raise UsageError(f"GroupChat agent names must be unique, got {names}")
-        if isinstance(speaker_selection_method, str) and speaker_selection_method not in METHODS:
-            raise UsageError(f"speaker_selection_method must be one of {METHODS} or a callable")
-        if isinstance(auto_fallback, str) and auto_fallback not in ("round_robin", "random"):
-            raise UsageError("auto_fallback must be 'round_robin', 'random' or a callable")
-        if speaker_transitions_type not in ("allowed", "disallowed"):
-            raise UsageError("speaker_transitions_type must be 'allowed' or 'disallowed'")
-        if max_round < 1:
-            raise UsageError("max_round must be >= 1")
         self.agents = list(agents)
+        for agent in self.agents:
+            try:
+                as_conversable(agent)
+            except TypeError as exc:
+                raise ChatConfigError(f"GroupChat agents must be agents: {exc}",
+                                      field="agents") from exc
         self.messages: list[Msg] = messages if messages is not None else []
+        if not isinstance(max_round, int) or max_round < 1:
+            raise ChatConfigError("max_round must be an int >= 1", field="max_round")
         self.max_round = max_round
+        self.admin_name = admin_name
+        self.func_call_filter = func_call_filter
+        if isinstance(speaker_selection_method, str):
+            if speaker_selection_method.lower() not in METHODS:
+                raise ChatConfigError(
+                    f"speaker_selection_method is {speaker_selection_method!r}; it must be one "
+                    f"of {list(METHODS)} (any case) or a callable",
+                    field="speaker_selection_method")
+        elif not callable(speaker_selection_method):
+            raise ChatConfigError("speaker_selection_method must be a string or a callable",
+                                  field="speaker_selection_method")
         self.speaker_selection_method = speaker_selection_method
-        self.transitions_type = speaker_transitions_type
-        self.transitions = self._check_graph(allowed_or_disallowed_speaker_transitions)
-        self.allow_repeat_speaker = allow_repeat_speaker
+        if not isinstance(max_retries_for_selecting_speaker, int) or \
+                max_retries_for_selecting_speaker < 0:
+            raise ChatConfigError("max_retries_for_selecting_speaker must be an int >= 0",
+                                  field="max_retries_for_selecting_speaker")
         self.max_retries_for_selecting_speaker = max_retries_for_selecting_speaker
-        self.auto_fallback = auto_fallback
+        if allow_repeat_speaker is not None and not isinstance(allow_repeat_speaker,
+                                                               (bool, list)):
+            raise ChatConfigError("allow_repeat_speaker must be a bool or a list of agents",
+                                  field="allow_repeat_speaker")
+        if allowed_or_disallowed_speaker_transitions is not None and \
+                allow_repeat_speaker is not None:
+            raise ChatConfigError(
+                "give either allowed_or_disallowed_speaker_transitions or "
+                "allow_repeat_speaker, not both (set the other to None)",
+                field="allow_repeat_speaker")
+        kind = speaker_transitions_type.lower() if isinstance(speaker_transitions_type, str) \
+            else speaker_transitions_type
+        if kind not in ("allowed", "disallowed", None):
+            raise ChatConfigError("speaker_transitions_type must be 'allowed', 'disallowed' "
+                                  "or None", field="speaker_transitions_type")
+        if allowed_or_disallowed_speaker_transitions is not None and kind is None:
+            raise ChatConfigError(
+                "allowed_or_disallowed_speaker_transitions needs speaker_transitions_type "
+                "'allowed' or 'disallowed'", field="speaker_transitions_type")
+        self.allow_repeat_speaker: bool | list[Any] = True if allow_repeat_speaker is None \
+            and allowed_or_disallowed_speaker_transitions is None else \
+            (allow_repeat_speaker if allow_repeat_speaker is not None else True)
+        self.allowed_or_disallowed_speaker_transitions = allowed_or_disallowed_speaker_transitions
+        self.speaker_transitions_type = kind
+        self.allowed_speaker_transitions_dict = self._transitions(
+            allowed_or_disallowed_speaker_transitions, kind, allow_repeat_speaker)
+        if enable_clear_history:
+            raise ChatConfigError("enable_clear_history is not supported by agentcast: clear "
+                                  "histories with agent.clear_history()",
+                                  field="enable_clear_history")
+        self.enable_clear_history = False
+        self.send_introductions = send_introductions
+        for field_name, value in (
+                ("select_speaker_message_template", select_speaker_message_template),
+                ("select_speaker_prompt_template", select_speaker_prompt_template),
+                ("select_speaker_auto_multiple_template", select_speaker_auto_multiple_template),
+                ("select_speaker_auto_none_template", select_speaker_auto_none_template),
+                ("role_for_select_speaker_messages", role_for_select_speaker_messages)):
+            if not value:
+                raise ChatConfigError(f"{field_name} cannot be empty", field=field_name)
+        if role_for_select_speaker_messages not in ROLES:
+            raise ChatConfigError(f"role_for_select_speaker_messages must be one of "
+                                  f"{sorted(ROLES)}", field="role_for_select_speaker_messages")
+        self.select_speaker_message_template = select_speaker_message_template
+        self.select_speaker_prompt_template = select_speaker_prompt_template
+        self.select_speaker_auto_multiple_template = select_speaker_auto_multiple_template
+        self.select_speaker_auto_none_template = select_speaker_auto_none_template
+        self.select_speaker_auto_verbose = select_speaker_auto_verbose
+        self.role_for_select_speaker_messages = role_for_select_speaker_messages
         self.rng = random.Random(seed)
         self.termination = termination
-        self.is_termination_msg = is_termination_msg
         self.select_speaker_model = select_speaker_model
         self.input_func = input_func
         self.selection_log: list[dict[str, Any]] = []
@@ -119,287 +187,245 @@ class GroupChat:
     def agent_names(self) -> list[str]:
         return [a.name for a in self.agents]
 
-    def agent_by_name(self, name: str) -> Any:
-        for agent in self.agents:
-            if agent.name == name:
-                return agent
-        return None
+    def reset(self) -> None:
+        """Forget the messages (a new chat starts)."""
+        self.messages.clear()
 
-    def _as_agent(self, ref: Any) -> Any:
-        agent = self.agent_by_name(ref) if isinstance(ref, str) else (
-            ref if any(ref is a for a in self.agents) else None)
+    def append(self, message: Msg, speaker: Any) -> None:
+        """Add a message as said by ``speaker``."""
+        msg = message.copy()
+        msg.name = speaker.name
+        self.messages.append(msg)
+
+    def nested_agents(self) -> list[Any]:
+        """The members, and the members of member managers, recursively."""
+        out = list(self.agents)
+        for agent in self.agents:
+            inner = as_conversable(agent).nested_groupchat()
+            if inner is not None:
+                out.extend(inner.nested_agents())
+        return out
+
+    def agent_by_name(self, name: str, recursive: bool = False,
+                      raise_on_name_conflict: bool = False) -> Any:
+        """The member called ``name`` (None if none); ``recursive`` looks into nested
+        group chats; several matches raise AgentNameConflictError when asked to."""
+        pool = self.nested_agents() if recursive else self.agents
+        found = [a for a in pool if a.name == name]
+        if raise_on_name_conflict and len(found) > 1:
+            raise AgentNameConflictError(f"{len(found)} agents are called {name!r}",
+                                         field="name")
+        return found[0] if found else None
+
+    def _member(self, ref: Any) -> Any:
+        if isinstance(ref, str):
+            agent = self.agent_by_name(ref)
+        else:
+            agent = next((a for a in self.agents if a is ref or a == ref), None)
         if agent is None:
-            raise UsageError(f"{ref!r} is not a member of this GroupChat ({self.agent_names})")
+            raise ChatConfigError(f"{ref!r} is not a member of this GroupChat "
+                                  f"({self.agent_names})", field="agents")
         return agent
 
-    def _check_graph(self, graph: Mapping[Any, Sequence[Any]] | None) -> dict[str, list[str]] | None:
+    def _transitions(self, graph: Mapping[Any, Sequence[Any]] | None, kind: str | None,
+                     repeat: bool | list[Any] | None) -> dict[Any, list[Any]]:
         if graph is None:
-            return None
-        return {self._as_agent(k).name: [self._as_agent(v).name for v in vs]
-                for k, vs in graph.items()}
+            allowed = {a: [b for b in self.agents if b is not a] for a in self.agents}
+            again = self.agents if repeat in (True, None) else \
+                [self._member(a) for a in repeat] if isinstance(repeat, list) else []
+            for a in again:
+                allowed[a].append(a)
+            return allowed
+        given: dict[Any, list[Any]] = {}
+        for key, values in graph.items():
+            if not isinstance(values, (list, tuple)):
+                raise ChatConfigError("each transition must map an agent to a list of agents",
+                                      field="allowed_or_disallowed_speaker_transitions")
+            given[self._member(key)] = [self._member(v) for v in values]
+        if kind == "allowed":
+            return given
+        return {a: [b for b in self.agents if not any(b is x for x in given.get(a, []))]
+                for a in self.agents}
 
-    def candidates(self, last: Any) -> list[Any]:
-        """Who may speak after ``last`` under the transition graph and the repeat rule."""
-        agents = list(self.agents)
-        if self.transitions is not None and last is not None and last.name in self.transitions:
-            listed = set(self.transitions[last.name])
-            keep = (lambda a: a.name in listed) if self.transitions_type == "allowed" \
-                else (lambda a: a.name not in listed)
-            agents = [a for a in agents if keep(a)]
-        if not self.allow_repeat_speaker and last is not None and len(agents) > 1:
-            agents = [a for a in agents if a is not last]
-        return agents
-
-    def next_agent(self, last: Any, candidates: Sequence[Any] | None = None) -> Any:
-        """Round robin: the first candidate after ``last`` in member order."""
-        pool = list(candidates) if candidates is not None else self.agents
-        if last is None or not any(last is a for a in self.agents):
-            return pool[0]
-        start = next(i for i, a in enumerate(self.agents) if a is last)
+    def next_agent(self, agent: Any, agents: Sequence[Any] | None = None) -> Any:
+        """Round robin: the first of ``agents`` after ``agent`` in member order."""
+        pool = list(agents) if agents is not None else self.agents
+        names = self.agent_names
+        idx = names.index(agent.name) if agent is not None and agent.name in names else -1
         n = len(self.agents)
         for step in range(1, n + 1):
-            agent = self.agents[(start + step) % n]
-            if any(agent is c for c in pool):
-                return agent
-        return pool[0]
+            candidate = self.agents[(idx + step) % n]
+            if any(candidate is p for p in pool):
+                return candidate
+        raise ChatConfigError("no next agent: the candidates are not members",
+                              field="agents")
+
+    def _participant_roles(self, agents: Sequence[Any]) -> str:
+        lines = []
+        for agent in agents:
+            about = as_conversable(agent).description
+            if not about.strip():
+                log.warning("agent %r has no description: speaker selection reads "
+                            "descriptions", agent.name)
+            lines.append(f"{agent.name}: {about}".strip())
+        return "\n".join(lines)
+
+    def select_speaker_msg(self, agents: Sequence[Any] | None = None) -> str:
+        """The first message of an "auto" selection (roles and names filled in)."""
+        pool = list(agents) if agents is not None else self.agents
+        return self.select_speaker_message_template.format(
+            roles=self._participant_roles(pool), agentlist=f"{[a.name for a in pool]}")
+
+    def select_speaker_prompt(self, agents: Sequence[Any] | None = None) -> str:
+        """The last message of an "auto" selection."""
+        pool = list(agents) if agents is not None else self.agents
+        return self.select_speaker_prompt_template.format(agentlist=f"{[a.name for a in pool]}")
+
+    def introductions_msg(self, agents: Sequence[Any] | None = None) -> str:
+        pool = list(agents) if agents is not None else self.agents
+        return f"{self.DEFAULT_INTRO_MSG}\n\n{self._participant_roles(pool)}"
 
     # --- selection ------------------------------------------------------------------------
-    async def select_speaker(self, last: Any, state: ChatState, manager: Any = None) -> Any:
-        """The next speaker, or None to end the chat."""
-        pool = self.candidates(last)
-        if not pool:
-            self._log("graph", None, note="no allowed next speaker")
-            return None
-        if len(pool) == 1:
-            self._log("graph", pool[0])
-            return pool[0]
-        method = self.speaker_selection_method
+    async def a_select_speaker(self, last_speaker: Any, selector: Any = None) -> Any:
+        """The next speaker, or None to end the chat (the reason is in ``selection_log``)."""
+        method: Any = self.speaker_selection_method
         if callable(method):
-            choice = call_flexibly(method, last, self)
+            choice = method(last_speaker, self)
             if asyncio.iscoroutine(choice):
                 choice = await choice
             if choice is None:
-                self._log("callable", None, note="the function ended the chat")
+                self._log("callable", None, note="the selection function ended the chat")
                 return None
-            if isinstance(choice, str) and choice in METHODS:
+            if isinstance(choice, str):
+                if choice.lower() not in METHODS:
+                    raise ChatConfigError(
+                        f"the selection function returned {choice!r}: not a method of "
+                        f"{list(METHODS)}", field="speaker_selection_method")
                 method = choice
+            elif any(choice is a for a in self.agents):
+                self._log("callable", choice)
+                return choice
             else:
-                agent = self._as_agent(choice)
-                self._log("callable", agent)
-                return agent
-        return await self._by_method(str(method), last, pool, state, manager)
-
-    async def _by_method(self, method: str, last: Any, pool: list[Any], state: ChatState,
-                         manager: Any) -> Any:
-        if method == "round_robin":
-            agent = self.next_agent(last, pool)
-        elif method == "random":
-            agent = self.rng.choice(pool)
-        elif method == "manual":
-            return await self._manual(last, pool, state, manager)
+                raise ChatConfigError(f"the selection function returned {choice!r}, which is "
+                                      "not a member of the group chat",
+                                      field="speaker_selection_method")
+        method = str(method).lower()
+        repeat = self.allow_repeat_speaker
+        repeat_ok = repeat if isinstance(repeat, bool) else \
+            any(last_speaker is a for a in repeat)
+        if len(self.agents) < 2:
+            raise ChatConfigError(f"a GroupChat needs at least 2 agents, it has "
+                                  f"{len(self.agents)}", field="agents")
+        pool = list(self.agents)
+        if self.func_call_filter and self.messages:
+            funcs = [c["name"] for c in self.messages[-1].get("tool_calls") or []]
+            if funcs:
+                able = [a for a in self.agents if as_conversable(a).can_execute_function(funcs)]
+                if len(able) == 1:
+                    self._log("tool_call", able[0])
+                    return able[0]
+                if not able:
+                    raise ChatConfigError(f"no member can run {', '.join(funcs)}: register "
+                                          "the function for execution on one of them",
+                                          field="function_map")
+                pool = able
+        if not repeat_ok:
+            pool = [a for a in pool if a is not last_speaker]
+        in_group = any(last_speaker is a for a in self.agents)
+        if in_group:
+            successors = self.allowed_speaker_transitions_dict.get(last_speaker) or []
+            eligible = [a for a in pool if any(a is s for s in successors)]
+            if not eligible:
+                self._log("graph", None, note=f"{last_speaker.name} has no allowed successor")
+                return None
+            if len(eligible) == 1:
+                self._log("graph", eligible[0])
+                return eligible[0]
         else:
-            return await self._auto(last, pool, state, manager)
+            eligible = pool
+        if method == "round_robin":
+            agent = self.next_agent(last_speaker, eligible)
+        elif method == "random":
+            agent = self.rng.choice(eligible)
+        elif method == "manual":
+            agent = await self._manual(eligible, selector)
+            if agent is None:
+                agent = self.next_agent(last_speaker)
+                self._log("manual", agent, fallback=True)
+                return agent
+            return agent
+        else:
+            return await self._auto(last_speaker, eligible, selector)
         self._log(method, agent)
         return agent
 
-    async def _fallback(self, last: Any, pool: list[Any], method: str, note: str) -> Any:
-        fb = self.auto_fallback
-        if callable(fb):
-            agent = call_flexibly(fb, last, self)
-            agent = self._as_agent(agent) if agent is not None else None
-        elif fb == "random":
-            agent = self.rng.choice(pool)
-        else:
-            agent = self.next_agent(last, pool)
-        self._log(method, agent, fallback=True, note=note)
-        return agent
+    def select_speaker(self, last_speaker: Any, selector: Any = None) -> Any:
+        """The blocking form of ``a_select_speaker``."""
+        from agentcast.patterns.chat import run_sync
 
-    async def _manual(self, last: Any, pool: list[Any], state: ChatState, manager: Any) -> Any:
-        names = [a.name for a in pool]
-        menu = ", ".join(f"{i}: {n}" for i, n in enumerate(names, 1))
-        prompt = f"Next speaker ({menu}; enter for automatic choice): "
-        for _ in range(1 + self.max_retries_for_selecting_speaker):
-            text = await asyncio.to_thread(ask_human, manager, state.last, prompt,
-                                           self.input_func)
-            if not text:
-                return await self._fallback(last, pool, "manual", "no choice given")
-            if text.lower() in ("exit", "quit"):
-                self._log("manual", None, note="the person ended the chat")
+        return run_sync(self.a_select_speaker(last_speaker, selector))
+
+    async def _manual(self, pool: list[Any], selector: Any) -> Any:
+        menu = ", ".join(f"{i}: {a.name}" for i, a in enumerate(pool, 1))
+        prompt = f"Who speaks next? ({menu}; enter or q: choose automatically) "
+        for _ in range(3):
+            text = await asyncio.to_thread(ask_human, prompt, self.input_func, selector)
+            if text in ("", "q"):
                 return None
             if text.isdigit() and 1 <= int(text) <= len(pool):
-                agent = pool[int(text) - 1]
-                self._log("manual", agent)
-                return agent
+                self._log("manual", pool[int(text) - 1])
+                return pool[int(text) - 1]
             for agent in pool:
-                if agent.name.lower() == text.lower():
+                if agent.name == text:
                     self._log("manual", agent)
                     return agent
-            prompt = f"{text!r} is not one of them. Next speaker ({menu}): "
-        return await self._fallback(last, pool, "manual", "no valid choice")
+            prompt = f"{text!r} is not one of them. Who speaks next? ({menu}) "
+        return None
 
-    def _model(self, manager: Any) -> Any:
+    def _model(self, selector: Any) -> Any:
         if self.select_speaker_model is not None:
             from agentcast.models.registry import get_model
 
             return get_model(self.select_speaker_model)
-        if manager is not None and (getattr(manager, "_model_ref", None) is not None
-                                    or getattr(manager, "_model", None) is not None):
-            return manager.model
-        raise UsageError("speaker_selection_method='auto' needs a model: give the "
-                         "GroupChatManager a model (or GroupChat(select_speaker_model=...))")
+        return as_conversable(selector).summary_model() if selector is not None else None
 
-    async def _auto(self, last: Any, pool: list[Any], state: ChatState, manager: Any) -> Any:
-        from agentcast.models.base import ChatModelBase
-
-        model = self._model(manager)
-        names = [a.name for a in pool]
-        roles = "\n".join(f"{a.name}: {_describe(a)}" for a in pool)
-        msgs = [Msg("system", SELECT_SYSTEM.format(roles=roles, names=names), role="system")]
-        msgs += [Msg(m.name, content_text(m), role="user") for m in state.messages]
-        msgs.append(Msg("user", SELECT_ASK.format(names=names), role="user"))
+    async def _auto(self, last: Any, pool: list[Any], selector: Any) -> Any:
+        model = self._model(selector)
+        if model is None:  # AutoGen: no model answers, so round robin decides
+            log.warning("speaker_selection_method='auto' without a model on the manager: "
+                        "choosing by round robin")
+            agent = self.next_agent(last, pool)
+            self._log("auto", agent, fallback=True, note="the manager has no model")
+            return agent
+        names = f"{[a.name for a in pool]}"
+        role = self.role_for_select_speaker_messages
+        msgs = [Msg("system", self.select_speaker_msg(pool), "system")]
+        msgs += [Msg(m.name, content_str(m), "user") for m in self.messages]
+        msgs.append(Msg("select_speaker", self.select_speaker_prompt(pool), role))
         kwargs: dict[str, Any] = {}
-        if manager is not None and isinstance(model, ChatModelBase):
-            kwargs["agent"] = manager.name
-        problem = ""
+        if selector is not None and isinstance(model, ChatModelBase):
+            kwargs["agent"] = selector.name
         for attempt in range(1 + self.max_retries_for_selecting_speaker):
             response = await model(msgs, **kwargs)
-            agent, problem = match_name(response.text, pool)
-            if agent is not None:
+            mentions = mentioned_agents(response.text, pool)
+            if len(mentions) == 1:
+                agent = self.agent_by_name(next(iter(mentions)))
                 self._log("auto", agent, attempts=attempt + 1)
                 return agent
-            msgs = [*msgs, Msg("assistant", response.text, role="assistant"),
-                    Msg("user", f"{problem} Answer with exactly one name from {names} and "
-                        "nothing else.", role="user")]
-        return await self._fallback(last, pool, "auto", problem)
+            template = self.select_speaker_auto_multiple_template if mentions \
+                else self.select_speaker_auto_none_template
+            msgs = [*msgs, Msg("select_speaker", response.text, "assistant"),
+                    Msg("select_speaker", template.format(agentlist=names), role)]
+        agent = self.next_agent(last, pool)
+        self._log("auto", agent, fallback=True, note="no single name after the re-asks")
+        return agent
 
     def _log(self, method: str, agent: Any, **extra: Any) -> None:
         self.selection_log.append(
             {"method": method, "speaker": agent.name if agent is not None else None, **extra})
 
-    # --- running --------------------------------------------------------------------------
-    async def run(self, message: Any, *, sender: Any = None, manager: Any = None,
-                  termination: TerminationCondition | None = None) -> ChatResult:
-        """Run the chat from ``message`` until a cap or condition (``termination`` adds one
-        for this run) stops it."""
-        first = as_msg(message, sender.name if sender is not None else "user")
-        condition = combine(
-            self.termination, termination,
-            FunctionTermination(self.is_termination_msg) if self.is_termination_msg else None,
-        )
-        if condition is not None:
-            condition.reset()
-        for agent in self.agents:
-            reset = getattr(agent, "reset_consecutive_auto_reply_counter", None)
-            if callable(reset):
-                reset()
-        state = ChatState()
-        names = {a.name for a in self.agents} | ({manager.name} if manager is not None else set())
-        last = sender if sender is not None and any(sender is a for a in self.agents) \
-            else self.agent_by_name(first.name) if sender is None else None
-        stop_reason = f"reached max_round={self.max_round}"
-        if sender is not None and last is None and hasattr(sender, "speak"):
-            sender.speak(first)
-        with UsageTracker(names) as tracker:
-            async with msghub(self.agents, announcement=first):
-                state.messages.append(first)
-                self.messages.append(first)
-                for _ in range(self.max_round):
-                    tracker.update(state)
-                    reason = condition.check(state) if condition is not None else None
-                    if reason is not None:
-                        stop_reason = reason
-                        break
-                    try:
-                        speaker = await self.select_speaker(last, state, manager)
-                    except BudgetExceeded as exc:  # the manager's own model call was refused
-                        stop_reason = f"budget exceeded: {exc}"
-                        break
-                    if speaker is None:
-                        stop_reason = self.selection_log[-1].get("note", "no next speaker")
-                        break
-                    try:
-                        reply = await wait_reply(speaker(), state, condition, tracker)
-                    except AgentCallError as exc:
-                        if not isinstance(exc.original, BudgetExceeded):
-                            raise
-                        stop_reason = f"budget exceeded: {exc.original}"
-                        break
-                    if isinstance(reply, Interrupted):
-                        stop_reason = reply.reason
-                        break
-                    if reply is None:
-                        stop_reason = f"{speaker.name} ended the chat"
-                        break
-                    state.messages.append(reply)
-                    self.messages.append(reply)
-                    last = speaker
-                else:
-                    tracker.update(state)
-                    reason = condition.check(state) if condition is not None else None
-                    stop_reason = reason or stop_reason
-            summary = await summarize("last_msg", sender, manager, state.messages)
-            tracker.update(state)
-            usage = tracker.as_dict()
-        return ChatResult(list(state.messages), summary, usage, float(usage["cost"]), stop_reason)
-
-
-def match_name(text: str, pool: Sequence[Any]) -> tuple[Any, str]:
-    """(agent, "") when ``text`` names exactly one member of ``pool``, else (None, problem)."""
-    cleaned = text.strip().strip("`'\".:* \n")
-    for agent in pool:
-        if agent.name.lower() == cleaned.lower():
-            return agent, ""
-    mentioned = [a for a in pool
-                 if re.search(rf"(?<![\w-]){re.escape(a.name)}(?![\w-])", text, re.IGNORECASE)]
-    if len(mentioned) == 1:
-        return mentioned[0], ""
-    if mentioned:
-        return None, f"Your answer {text.strip()!r} is ambiguous: it names " \
-                     f"{', '.join(a.name for a in mentioned)}."
-    return None, f"Your answer {text.strip()!r} names none of the roles."
-
-
-class GroupChatManager(Agent):
-    """Runs a GroupChat; its model (if any) picks speakers in "auto" mode.
-
-    ``initiate_chat(user, manager, task)`` runs the group chat and returns its ChatResult.
-    Called as an agent (``manager(x)``, in a pipeline or a nested chat), it runs the chat on
-    ``x`` and replies with the summary (the full result is in ``last_result``).
-    """
-
-    def __init__(self, groupchat: GroupChat, name: str = "chat_manager", model: Any = None,
-                 *, summary_method: Any = "last_msg", **kwargs: Any) -> None:
-        super().__init__(name, model=model, use_memory=False, **kwargs)
-        self.groupchat = groupchat
-        self.summary_method = summary_method
-        self.last_result: ChatResult | None = None
-
-    async def run_chat_async(self, message: Any, sender: Any = None,
-                             termination: TerminationCondition | None = None) -> ChatResult:
-        """Run the group chat on ``message`` (from ``sender``, if it is someone)."""
-        result = await self.groupchat.run(message, sender=sender, manager=self,
-                                          termination=termination)
-        if self.summary_method != "last_msg":
-            result.summary = await summarize(self.summary_method, sender, self, result.history)
-        self.last_result = result
-        return result
-
-    def run_chat(self, message: Any, sender: Any = None,
-                 termination: TerminationCondition | None = None) -> ChatResult:
-        """The blocking form of ``run_chat_async``, for scripts."""
-        from agentcast.patterns.chat import run_sync
-
-        result: ChatResult = run_sync(self.run_chat_async(message, sender, termination))
-        return result
-
-    async def reply(self, x: Msg | list[Msg] | None = None) -> Msg:
-        incoming = last_message(x)
-        result = await self.run_chat_async(incoming if incoming is not None else "")
-        return Msg(self.name, result.summary, role="assistant",
-                   metadata={"stop_reason": result.stop_reason})
-
     def __repr__(self) -> str:
-        return f"GroupChatManager({self.name!r}, {self.groupchat.agent_names})"
+        return f"GroupChat({self.agent_names}, max_round={self.max_round})"
 
 
-__all__ = ["DEFAULT_MAX_ROUND", "GroupChat", "GroupChatManager", "match_name"]
+__all__ = ["METHODS", "GroupChat", "SelectionMethod", "mentioned_agents"]

@@ -15,13 +15,13 @@ from typing import Any
 from agentcast.agents.base import Agent
 from agentcast.exceptions import UsageError
 from agentcast.message import Msg
-from agentcast.patterns._support import call_flexibly, last_message
-from agentcast.patterns.chat import ChatResult, initiate_chat_async
-from agentcast.patterns.termination import content_text
+from agentcast.patterns._support import call_flexibly
+from agentcast.patterns.chat import ChatResult, a_run_chat
+from agentcast.patterns.messages import content_str
 
 NESTED_DEFAULT_MAX_TURNS = 1
 _CHAT_KEYS = frozenset({"recipient", "sender", "message", "max_turns", "summary_method",
-                        "is_termination_msg", "termination", "summary_prompt"})
+                        "summary_args", "termination"})
 
 
 class ChatAgent(Agent):
@@ -55,9 +55,10 @@ class NestedChatAgent(ChatAgent):
     """Replies by running ``chats`` in order; says the last chat's summary.
 
     Each chat is a dict: ``recipient`` (required), ``sender`` (default: an internal
-    never-asking user proxy with this agent's name), ``message`` (text, or a callable
-    ``(incoming, carryover) -> text``; default: the incoming message's text), ``max_turns``
-    (default 1), ``summary_method``, ``is_termination_msg``, ``termination``.
+    never-asking conversable agent with this agent's name and no model), ``message`` (text,
+    or a callable ``(incoming, carryover) -> text``; default: the incoming message's text,
+    with the earlier summaries as context), ``max_turns`` (default 1), ``summary_method``,
+    ``summary_args``, ``termination``.
     """
 
     def __init__(self, name: str, chats: Sequence[Mapping[str, Any]], **kwargs: Any) -> None:
@@ -76,35 +77,33 @@ class NestedChatAgent(ChatAgent):
 
     def _sender(self) -> Any:
         if self._proxy is None:
-            from agentcast.patterns.user_proxy import UserProxyAgent
+            from agentcast.patterns.conversable import ConversableAgent
 
-            self._proxy = UserProxyAgent(self.name, human_input_mode="NEVER",
-                                         verbose=self.verbose)
+            self._proxy = ConversableAgent(self.name, None, human_input_mode="NEVER",
+                                           llm_config=False, verbose=self.verbose)
         return self._proxy
 
     async def _run(self, x: Any) -> ChatResult:
-        incoming = last_message(x)
+        incoming = x[-1] if isinstance(x, list) and x else x
         carryover: list[str] = []
         self.results = []
         result = ChatResult()
         for spec in self.chats:
             message = spec.get("message")
+            context: dict[str, Any] = {}
             if callable(message):
                 message = call_flexibly(message, incoming, list(carryover))
                 if asyncio.iscoroutine(message):
                     message = await message
             elif message is None:
-                message = content_text(incoming)
-                if carryover:
-                    message += "\n\nContext:\n" + "\n".join(carryover)
-            result = await initiate_chat_async(
+                message = content_str(incoming)
+                context["carryover"] = list(carryover)
+            result = await a_run_chat(
                 spec.get("sender") or self._sender(), spec["recipient"], message,
                 max_turns=spec.get("max_turns", NESTED_DEFAULT_MAX_TURNS),
-                is_termination_msg=spec.get("is_termination_msg"),
                 termination=spec.get("termination"),
                 summary_method=spec.get("summary_method", "last_msg"),
-                **({"summary_prompt": spec["summary_prompt"]} if "summary_prompt" in spec else {}),
-            )
+                summary_args=spec.get("summary_args"), context=context)
             self.results.append(result)
             carryover.append(result.summary)
         return result

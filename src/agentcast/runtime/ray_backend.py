@@ -13,16 +13,18 @@ Ray is optional (extra ``agentcast[ray]``) and imported only here, on first use.
 from __future__ import annotations
 
 import atexit
+import functools
 import itertools
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from agentcast.agents.base import Agent
-from agentcast.exceptions import MissingExtraError
+from agentcast.exceptions import DistributedError, MissingExtraError
 from agentcast.memory.list_memory import ListMemory
-from agentcast.message import _PREFIX
+from agentcast.message import _PREFIX, Placeholder
 from agentcast.runtime.actor import CALL, OBSERVE
-from agentcast.runtime.ray_host import ADD, STATE, AgentHostActor, dumps_agent
+from agentcast.runtime.ray_host import ADD, METHOD, STATE, AgentHostActor, dumps_agent
 from agentcast.runtime.ray_link import LINKS, Link, RemotePlaceholder
 from agentcast.runtime.ray_net import (
     LOOPBACK_IP,
@@ -32,6 +34,7 @@ from agentcast.runtime.ray_net import (
     loopback_only,
     private_token_file,
 )
+from agentcast.runtime.remote_methods import remote_callables
 from agentcast.runtime.scheduler import get_runtime
 
 DEFAULT_TIMEOUT = 600.0
@@ -104,14 +107,14 @@ def _at_exit() -> None:
     _runtime.shutdown()
 
 
-def _actor_class() -> Any:
+def host_actor_class() -> Any:
     if not _host_cls:
         ray = import_ray()
         _host_cls.append(ray.remote(AgentHostActor))
     return _host_cls[0]
 
 
-def _node_strategy(ray: Any, node: str) -> Any:
+def node_strategy(ray: Any, node: str) -> Any:
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     node_id = node
@@ -148,13 +151,31 @@ class AgentHost:
         if resources:
             options["resources"] = dict(resources)
         if node:
-            options["scheduling_strategy"] = _node_strategy(ray, node)
+            options["scheduling_strategy"] = node_strategy(ray, node)
         if name:
             options.update(name=name, get_if_exists=True)
         self.name = name or ""
         self.max_restarts = max_restarts
-        self.handle = _actor_class().options(**options).remote(self.name)
+        self.handle = host_actor_class().options(**options).remote(self.name)
         self.link = Link(self.handle, timeout=timeout, max_restarts=max_restarts)
+
+    @classmethod
+    def connect(cls, name: str, *, address: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                max_restarts: int = DEFAULT_MAX_RESTARTS) -> AgentHost:
+        """The running host called ``name`` (e.g. an :class:`AgentServer`), never a new one:
+        a missing host raises DistributedError saying how to start it."""
+        ray = ensure_ray(address)
+        try:
+            handle = ray.get_actor(name, namespace="agentcast")
+        except ValueError as exc:
+            raise DistributedError(
+                f"no agent server named {name!r} in the Ray cluster "
+                f"{address or _settings['address'] or os.environ.get('RAY_ADDRESS') or '(local)'}"
+                f": start one with `agentcast agent-server --name {name}`", agent=name) from exc
+        host = cls.__new__(cls)
+        host.name, host.max_restarts, host.handle = name, max_restarts, handle
+        host.link = Link(handle, timeout=timeout, max_restarts=max_restarts)
+        return host
 
     def add(self, agent: Agent, **kwargs: Any) -> DistributedAgent:
         return to_dist(agent, host=self, **kwargs)
@@ -182,6 +203,7 @@ class DistributedAgent(Agent):
 
     def __init__(self, agent: Agent, host: AgentHost, *, keep_state: bool = True,
                  timeout: float | None = None) -> None:
+        self._remote = remote_callables(type(agent))
         self.name = agent.name
         self.sys_prompt = getattr(agent, "sys_prompt", None)
         self.verbose = False
@@ -192,11 +214,68 @@ class DistributedAgent(Agent):
         self.keep_state = keep_state
         self.timeout = timeout
         self._agent_id = f"{_PREFIX}:{next(_ids)}"
-        self._blob = dumps_agent(agent)
+        self._blob: bytes | None = dumps_agent(agent)
         self._state_ref: Any = None
         self._link = host.link
         self._link.agents[self._agent_id] = self
         _runtime.submit(self._link.push, ADD, self, (self._blob, None), None)
+
+    @classmethod
+    def attach(cls, host: AgentHost, agent_id: str, name: str, agent_class: type | str,
+               *, methods: Mapping[str, bool] | None = None,
+               timeout: float | None = None) -> DistributedAgent:
+        """A proxy for an agent that already lives in ``host`` (created by another process
+        or by the host itself). It has no copy of the agent: a host restart loses it.
+        ``methods`` (name -> returns a placeholder) is taken from the class when not given."""
+        proxy = cls.__new__(cls)
+        if methods is None:
+            methods = remote_callables(agent_class) if isinstance(agent_class, type) else {}
+        proxy._remote = dict(methods)
+        proxy.name = name
+        proxy.sys_prompt = None
+        proxy.verbose = False
+        proxy._model_ref = None
+        proxy._model = None
+        proxy.agent_class = agent_class if isinstance(agent_class, str) else agent_class.__name__
+        proxy.host = host
+        proxy.keep_state = False
+        proxy.timeout = timeout
+        proxy._agent_id = agent_id
+        proxy._blob = None
+        proxy._state_ref = None
+        proxy._link = host.link
+        proxy._link.agents[agent_id] = proxy
+        return proxy
+
+    @property
+    def agent_id(self) -> str:
+        """The agent's id in its host (what an agent server lists)."""
+        return self._agent_id
+
+    # --- custom methods run remotely (AgentScope's @async_func) -------------------------
+    def __getattr__(self, name: str) -> Any:
+        methods = self.__dict__.get("_remote") or {}
+        if name in methods:
+            return functools.partial(self.call_method, name)
+        raise AttributeError(f"{type(self).__name__} {self.__dict__.get('name', '')!r} "
+                             f"({self.__dict__.get('agent_class', '?')}) has no attribute "
+                             f"{name!r} that can be reached remotely")
+
+    def call_method(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a method of the remote agent: ``@async_func`` methods return a placeholder
+        at once (``.result()`` gives the value), the others block and return the value.
+        Arguments and the value travel pickled; placeholders among the arguments are
+        waited for first."""
+        methods = self.__dict__.get("_remote") or {}
+        if methods and name not in methods:  # unknown class (an attached proxy): host checks
+            raise AttributeError(f"{self.agent_class} {self.name!r} has no method {name!r} "
+                                 "that can be called remotely (reply/observe: call the agent)")
+        marked_async = methods.get(name, False)
+        args = tuple(a.result() if isinstance(a, Placeholder) else a for a in args)
+        kwargs = {k: v.result() if isinstance(v, Placeholder) else v for k, v in kwargs.items()}
+        ph = RemotePlaceholder(self.name, 0)
+        _runtime.submit(self._push, METHOD, (name, args, kwargs), ph)
+        return ph if marked_async else ph.result()
 
     # --- entries go to the host's link, in order -------------------------------------
     def __call__(self, x: Any = None) -> RemotePlaceholder:

@@ -14,6 +14,8 @@ its classes can be pickled into worker processes cheaply.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import os
 import pickle
 from collections import OrderedDict
@@ -26,6 +28,9 @@ from agentcast.runtime.scheduler import get_runtime
 ADD = 2
 REMOVE = 3
 STATE = 4
+METHOD = 5  # (name, args, kwargs): call a method of the agent (``@async_func`` and plain)
+IDLE_POLL = 0.002  # seconds between looks at a busy agent before a state read or a method
+IDLE_WAIT = 600.0  # the longest a state read or a method waits for the agent to go idle
 KEEP_RECENT = 4096  # finished calls a later batch may still name by call id
 
 
@@ -76,7 +81,7 @@ class AgentHostActor:
         _reset_id_prefix()
         os.environ.setdefault("AGENTCAST_QUIET", "1")
         self.label = label
-        self.agents: dict[int, Any] = {}
+        self.agents: dict[Any, Any] = {}  # agent id (str) -> agent
         self.broken: dict[int, str] = {}
         self.calls: OrderedDict[str, Placeholder] = OrderedDict()
         self.next_seq: dict[str, int] = {}
@@ -93,6 +98,61 @@ class AgentHostActor:
     async def state(self, agent_id: int) -> dict[str, Any]:
         agent = self.agents[agent_id]
         return dict(agent.state_dict())
+
+    # --- management (the agent server's client calls these) ---------------------------
+    async def ping(self) -> str:
+        return self.label
+
+    async def agent_list(self) -> list[dict[str, Any]]:
+        """One entry per hosted agent: id, name, class, system prompt, model, and the
+        methods callable remotely (name -> returns a placeholder)."""
+        from agentcast.runtime.remote_methods import remote_callables
+
+        out = []
+        for agent_id, agent in self.agents.items():
+            model = getattr(agent, "_model_ref", None)
+            out.append({"agent_id": agent_id, "name": agent.name, "type": type(agent).__name__,
+                        "sys_prompt": getattr(agent, "sys_prompt", None),
+                        "model": model if isinstance(model, str) else
+                        getattr(model, "config_name", None),
+                        "methods": dict(remote_callables(type(agent)))})
+        return out
+
+    async def remove_agents(self, agent_ids: list[str] | None = None) -> list[str]:
+        """Forget the given agents (all when None); returns the ids that were hosted."""
+        ids = list(self.agents) if agent_ids is None else agent_ids
+        return [i for i in ids if self.agents.pop(i, None) is not None]
+
+    async def memory_of(self, agent_id: str) -> list[dict[str, Any]] | None:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise LookupError(f"agent {agent_id!r} is not hosted here")
+        await _wait_idle(agent)
+        memory = getattr(agent, "memory", None)
+        return None if memory is None else list(memory.export())
+
+    async def server_info(self) -> dict[str, Any]:
+        """Process facts: pid, the server's name as id, CPU seconds used, peak memory (MB)."""
+        import resource
+
+        times = os.times()
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return {"pid": os.getpid(), "id": self.label, "agents": len(self.agents),
+                "cpu": times.user + times.system, "mem": peak_kb / 1024}
+
+    async def load_model_configs(self, configs: Any) -> list[str]:
+        from agentcast.models.registry import load_model_configs
+
+        return load_model_configs(configs)
+
+    async def create_agent(self, agent_id: str, factory: bytes, args: tuple[Any, ...],
+                           kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Build an agent here from a pickled class (or factory) and its arguments."""
+        if agent_id in self.agents:
+            raise ValueError(f"an agent with id {agent_id!r} is hosted here already")
+        agent = _loads(factory)(*args, **kwargs)
+        self.agents[agent_id] = agent
+        return {"agent_id": agent_id, "name": agent.name, "type": type(agent).__name__}
 
     async def run(self, stream: str, seq: int, entries: list[tuple[Any, ...]] | bytes,
                   keep_state: bool = True) -> tuple[list[Any] | bytes, dict[int, Any]]:
@@ -176,6 +236,11 @@ class AgentHostActor:
             get_runtime().spawn(_state_when_idle(agent, ph), "state")
             waits.append((i, ph))
             return
+        if kind == METHOD:
+            ph = Placeholder(agent.name, 0)
+            get_runtime().spawn(_method_when_idle(agent, x, ph), "method")
+            waits.append((i, ph))
+            return
         x = self._resolve(x)
         if kind == OBSERVE:
             agent._push(OBSERVE, x, None)
@@ -222,15 +287,46 @@ async def _fetch(x: RefInput, ph: Placeholder) -> None:
         ph.set_exception(unwire_error(value))
 
 
-async def _state_when_idle(agent: Any, ph: Placeholder) -> None:
-    for _ in range(100_000):  # the agent handles what was sent before the request first
+async def _wait_idle(agent: Any) -> None:
+    """Until the agent has handled what was sent before (bounded by IDLE_WAIT)."""
+    for _ in range(int(IDLE_WAIT / IDLE_POLL)):
         if agent._mailbox is None:
-            break
-        await asyncio.sleep(0.002)
+            return
+        await asyncio.sleep(IDLE_POLL)
+
+
+async def _state_when_idle(agent: Any, ph: Placeholder) -> None:
+    await _wait_idle(agent)
     try:
         ph.set_result(agent.state_dict())
     except Exception as exc:  # reported to the caller
         ph.set_exception(exc)
+
+
+async def _method_when_idle(agent: Any, call: tuple[str, tuple[Any, ...], dict[str, Any]],
+                            ph: Placeholder) -> None:
+    """Run ``agent.<name>(*args, **kwargs)`` once the calls sent before it are handled: a
+    coroutine function on the host's loop, a plain one in a thread (so a slow method does
+    not stall the other agents). Methods may run alongside later replies, as in AgentScope."""
+    from agentcast.exceptions import AgentCallError
+    from agentcast.runtime.remote_methods import remote_callables
+
+    name, args, kwargs = call
+    await _wait_idle(agent)
+    try:
+        if name not in remote_callables(type(agent)):
+            raise AttributeError(f"{type(agent).__name__} has no method {name!r} that may be "
+                                 "called remotely")
+        func = getattr(agent, name)
+        if inspect.iscoroutinefunction(func):
+            value = await func(*args, **kwargs)
+        else:
+            loop = asyncio.get_running_loop()
+            value = await loop.run_in_executor(None, functools.partial(func, *args, **kwargs))
+    except Exception as exc:  # the caller's placeholder raises it, naming agent and method
+        ph.set_exception(AgentCallError(agent.name, f"{name}()", exc))
+    else:
+        ph.set_result(value)
 
 
 def _loads(blob: bytes) -> Any:
@@ -270,4 +366,4 @@ def _pickler_class() -> Any:
     return _pickler[0]
 
 
-__all__ = ["ADD", "REMOVE", "AgentHostActor", "Msg", "RefInput", "dumps_agent"]
+__all__ = ["ADD", "METHOD", "REMOVE", "AgentHostActor", "Msg", "RefInput", "dumps_agent"]

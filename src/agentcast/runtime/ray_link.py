@@ -288,9 +288,11 @@ class Link:
                     continue
                 states[agent_id] = snapshot.get(agent_id)
             self.stream, self.seq = new_id(), 0
+            # proxies attached to agents the host created itself have no copy to re-add
+            copies = {i: p for i, p in self.agents.items() if p._blob is not None}
             adds = [(ADD, agent_id, None, (proxy._blob, states.get(agent_id)))
-                    for agent_id, proxy in self.agents.items()]
-            add_meta = [(ADD, proxy, None, None) for proxy in self.agents.values()]
+                    for agent_id, proxy in copies.items()]
+            add_meta = [(ADD, proxy, None, None) for proxy in copies.values()]
             if adds:
                 self._send(_Batch(self.seq, adds, add_meta))
                 self.seq += 1

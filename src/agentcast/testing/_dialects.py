@@ -389,8 +389,37 @@ class OllamaDialect(Dialect):
         return b'{"model": "x", "message": {"role": "assis\n'
 
 
+class OllamaGenerateDialect(OllamaDialect):
+    """Ollama's ``/api/generate``: the text is in ``response``, no ``message``."""
+
+    name = "ollama_generate"
+
+    def _gen_line(self, model: str, text: str, done: bool, reply: Reply,
+                  usage: dict[str, int]) -> dict[str, Any]:
+        out: dict[str, Any] = {"model": model, "created_at": "2024-01-01T00:00:00Z",
+                               "response": text, "done": done}
+        if done:
+            out.update(done_reason=reply.finish_reason or "stop", context=[1, 2, 3],
+                       total_duration=1000, load_duration=10, prompt_eval_count=usage[
+                           "prompt_tokens"], prompt_eval_duration=100,
+                       eval_count=usage["completion_tokens"], eval_duration=500)
+        return out
+
+    def complete(self, reply: Reply, model: str, usage: dict[str, int], body: Any) -> Any:
+        return self._gen_line(model, reply.text, True, reply, usage)
+
+    def stream(self, reply: Reply, model: str, usage: dict[str, int], body: Any) -> list[bytes]:
+        lines = [self._gen_line(model, p, False, reply, usage) for p in pieces(reply.text)]
+        lines.append(self._gen_line(model, "", True, reply, usage))
+        return [(json.dumps(line) + "\n").encode() for line in lines]
+
+    def malformed_frame(self) -> bytes:
+        return b'{"model": "x", "response": "he\n'
+
+
 DIALECTS: dict[str, Dialect] = {d.name: d for d in (
-    OpenAIDialect(), AnthropicDialect(), GeminiDialect(), DashScopeDialect(), OllamaDialect())}
+    OpenAIDialect(), AnthropicDialect(), GeminiDialect(), DashScopeDialect(), OllamaDialect(),
+    OllamaGenerateDialect())}
 
 
 def chat_dialect(path: str) -> Dialect | None:
@@ -405,4 +434,20 @@ def chat_dialect(path: str) -> Dialect | None:
         return DIALECTS["dashscope"]
     if path.endswith("/api/chat"):
         return DIALECTS["ollama"]
+    if path.endswith("/api/generate"):
+        return DIALECTS["ollama_generate"]
     return None
+
+
+def endpoint_dialect(path: str) -> Dialect:
+    """The API whose auth and error shape a request path uses (chat or not)."""
+    chat = chat_dialect(path)
+    if chat is not None:
+        return chat
+    if path.endswith((":embedContent", ":batchEmbedContents")):
+        return DIALECTS["gemini"]
+    if "/services/" in path or "/tasks/" in path:
+        return DIALECTS["dashscope"]
+    if path.startswith("/api/"):
+        return DIALECTS["ollama"]
+    return DIALECTS["openai"]

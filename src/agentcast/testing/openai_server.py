@@ -9,8 +9,10 @@ with a seeded probability. It speaks, on one port:
   ``/v1/images/generations`` (b64_json or a URL served here), ``/v1/audio/transcriptions``
   (multipart), ``/v1/audio/speech`` (bytes);
 - Anthropic ``/v1/messages``, Gemini ``/v1beta/models/{m}:generateContent`` and
-  ``:streamGenerateContent``, DashScope ``/api/v1/services/aigc/*/generation`` and Ollama
-  ``/api/chat``, ``/api/embed``.
+  ``:streamGenerateContent``, ``:embedContent``, ``:batchEmbedContents``, DashScope
+  ``/api/v1/services/aigc/*/generation``, text embeddings and image synthesis (an async task
+  polled at ``/api/v1/tasks/{id}``), Ollama ``/api/chat``, ``/api/generate``, ``/api/embed``;
+- ZhipuAI (``/api/paas/v4/chat/completions``, ``/embeddings``) and Yi are OpenAI's shape.
 
 Example::
 
@@ -38,8 +40,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from agentcast.testing._dialects import DIALECTS, Dialect, Reply, chat_dialect, to_reply
+from agentcast.testing._dialects import Dialect, Reply, chat_dialect, endpoint_dialect, to_reply
 from agentcast.testing._media import PNG_1PX, MediaEndpoints, _estimate
+from agentcast.testing._vendors import VendorEndpoints
 
 FAULT_KINDS = ("429", "500", "502", "503", "529", "400", "401", "403", "404", "reset",
                "timeout", "truncate", "malformed", "echo")
@@ -81,7 +84,7 @@ class RecordedRequest:
 
 
 Scripted = Any  # a reply item, a Fault, or a callable(RecordedRequest) -> either
-_KINDS = ("chat", "embeddings", "images", "transcriptions", "speech")
+_KINDS = ("chat", "embeddings", "images", "transcriptions", "speech", "image_tasks")
 
 
 class OpenAITestServer:
@@ -111,6 +114,7 @@ class OpenAITestServer:
         self._faults: deque[Fault] = deque()
         self._random: tuple[float, tuple[str, ...], random.Random, float] | None = None
         self._files: dict[str, tuple[str, bytes]] = {}
+        self._tasks: dict[str, dict[str, Any]] = {}  # DashScope asynchronous tasks
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._host, self._port = host, port
@@ -208,6 +212,7 @@ class OpenAITestServer:
             for q in self._scripts.values():
                 q.clear()
             self._faults.clear()
+            self._tasks.clear()
             self._random = None
             self.requests.clear()
 
@@ -259,7 +264,7 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
+class _Handler(MediaEndpoints, VendorEndpoints, BaseHTTPRequestHandler):
     owner: OpenAITestServer
     protocol_version = "HTTP/1.1"
 
@@ -340,6 +345,13 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
         if path.startswith("/files/") and path[7:] in self.owner._files:
             mime, data = self.owner._files[path[7:]]
             self._send(200, data, mime)
+        elif "/tasks/" in path:  # DashScope's asynchronous task status
+            owner = self.owner
+            if owner.api_key is not None and not endpoint_dialect(path).authorized(
+                    {k.lower(): v for k, v in self.headers.items()}, {}, owner.api_key):
+                self._json(401, endpoint_dialect(path).error(401, "Invalid API-key provided."))
+                return
+            self._task_status(path.rsplit("/tasks/", 1)[1])
         elif path.endswith("/models"):
             self._json(200, {"object": "list", "data": [{"id": "test-model",
                                                           "object": "model"}]})
@@ -349,9 +361,8 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         owner = self.owner
         req = self._read()
-        dialect = chat_dialect(req.path) or DIALECTS[
-            "ollama" if req.path.startswith("/api/embed") else "openai"]
-        if isinstance(req.json, dict) and dialect.name == "dashscope":
+        dialect = endpoint_dialect(req.path)
+        if isinstance(req.json, dict) and dialect.name == "dashscope" and chat_dialect(req.path):
             req.json["_path"] = req.path
         if owner.api_key is not None and not dialect.authorized(req.headers, req.query,
                                                                  owner.api_key):
@@ -381,7 +392,11 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
     def _kind(path: str) -> str | None:
         if chat_dialect(path) is not None:
             return "chat"
-        for suffix, kind in (("/embeddings", "embeddings"), ("/api/embed", "embeddings"),
+        for suffix, kind in (("/text-embedding/text-embedding", "dashscope_embeddings"),
+                             (":embedContent", "gemini_embeddings"),
+                             (":batchEmbedContents", "gemini_embeddings"),
+                             ("/text2image/image-synthesis", "image_tasks"),
+                             ("/embeddings", "embeddings"), ("/api/embed", "embeddings"),
                              ("/images/generations", "images"),
                              ("/audio/transcriptions", "transcriptions"),
                              ("/audio/speech", "speech")):

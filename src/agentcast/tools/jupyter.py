@@ -3,8 +3,11 @@
 Unlike ``execute_python_code`` (a fresh sandboxed process per call), variables, imports and
 loaded data persist across calls, which multi-step analysis needs. A call that runs too long
 is interrupted (KeyboardInterrupt in the kernel), and the session stays usable.
-Note: the kernel runs as the current user without the sandbox's isolation; use it for
-trusted or low-risk work, or run the whole program in a container.
+
+The kernel is NOT sandboxed: it runs as the current user (root, if agentcast runs as root)
+with the host's files and network. So a session refuses to start unless the developer names
+that choice, ``JupyterSession(mode="unsandboxed")`` (never silently weaker than
+``execute_python_code``); use it for trusted work, or run the whole program in a container.
 """
 
 from __future__ import annotations
@@ -18,18 +21,29 @@ import tempfile
 import time
 from typing import Any
 
-from agentcast.exceptions import MissingExtraError, SandboxError
+from agentcast.exceptions import MissingExtraError, SandboxError, SandboxUnavailableError
 from agentcast.tools.response import ToolResponse
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+UNSANDBOXED = "unsandboxed"
 
 
 class JupyterSession:
-    """One kernel. ``await start()``, ``await run_code(code)`` (also a tool), ``await close()``."""
+    """One kernel. ``await start()``, ``await run_code(code)`` (also a tool), ``await close()``.
 
-    def __init__(self, kernel_name: str = "python3", *, timeout: float = 60.0,
-                 startup_timeout: float = 60.0, cwd: str | None = None,
+    ``mode`` must be ``"unsandboxed"``: the kernel has no isolation, and saying so is the
+    developer's explicit choice.
+    """
+
+    def __init__(self, kernel_name: str = "python3", *, mode: str | None = None,
+                 timeout: float = 60.0, startup_timeout: float = 60.0, cwd: str | None = None,
                  max_output_chars: int = 20_000) -> None:
+        if mode != UNSANDBOXED:
+            raise SandboxUnavailableError(
+                "a Jupyter kernel runs as the current user with the host's files and network "
+                "(no sandbox); to accept that, name it: JupyterSession(mode='unsandboxed'). "
+                "For untrusted code use execute_python_code (a sandboxed process per call).")
+        self.mode = mode
         self.kernel_name = kernel_name
         self.timeout = timeout
         self.startup_timeout = startup_timeout
@@ -154,4 +168,4 @@ async def _quiet_shutdown(km: Any) -> None:
         pass
 
 
-__all__ = ["JupyterSession"]
+__all__ = ["UNSANDBOXED", "JupyterSession"]

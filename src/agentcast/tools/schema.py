@@ -33,6 +33,14 @@ class _HiddenMarker:
 Hidden = _HiddenMarker()
 
 
+def _annotated_description(annotation: Any) -> str | None:
+    """``Annotated[T, "what it is"]``: the first string in the metadata describes the
+    parameter to the model (AutoGen's convention), when the docstring says nothing."""
+    if get_origin(annotation) is not Annotated:
+        return None
+    return next((m for m in get_args(annotation)[1:] if isinstance(m, str)), None)
+
+
 def _is_hidden(annotation: Any) -> bool:
     return get_origin(annotation) is Annotated and any(
         isinstance(m, _HiddenMarker) for m in get_args(annotation)[1:]
@@ -126,7 +134,8 @@ def function_spec(
             ann = Any
         default = ... if param.default is inspect.Parameter.empty else param.default
         fname = f"p{index}"
-        fields[fname] = (ann, Field(default, alias=pname, description=arg_docs.get(pname) or None))
+        about = arg_docs.get(pname) or _annotated_description(ann) or None
+        fields[fname] = (ann, Field(default, alias=pname, description=about))
         mapping[fname] = pname
     tool_name = str(name or getattr(func, "__name__", type(func).__name__))
     model = create_model(  # type: ignore[call-overload]

@@ -1,7 +1,10 @@
 """Code execution services: Python and shell, each run in the sandbox.
 
 The sandbox, timeout and working directory are the developer's choice (presets), never the
-model's, so they are ``Hidden`` from the schema.
+model's, so they are ``Hidden`` from the schema. The default sandbox is bubblewrap; where it
+cannot run, a call fails with SandboxUnavailableError (the Toolkit turns it into an error
+result naming what to install), never a weaker run. ``Sandbox(mode="rlimits-unsafe")``, passed
+as the ``sandbox`` preset, is the developer's explicit opt-in to the weaker mode.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ _default: Sandbox | None = None
 
 
 def default_sandbox() -> Sandbox:
-    """One shared sandbox with the default limits (bubblewrap when it works here)."""
+    """One shared sandbox with the default limits (bubblewrap, or refuse)."""
     global _default
     if _default is None:
         _default = Sandbox()
