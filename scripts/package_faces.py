@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "agentcast"
-FACES = ["agents", "memory", "models", "models.formatters", "multimodal", "observe", "patterns",
+FACES = ["agents", "durable", "memory", "models", "models.formatters", "multimodal", "observe", "patterns",
          "runtime", "studio", "testing", "tools", "tools.services"]
 
 

@@ -44,7 +44,7 @@ def init(
     ("stop" or "rerun") says what a resumed run does with a side-effecting tool that was
     running at the crash. See docs/durable.md.
     """
-    from agentcast.durable import resume_from_env
+    from agentcast.durable.session import resume_from_env
 
     resume = resume or resume_from_env()
     if resume is not None:
@@ -73,9 +73,9 @@ def init(
         load_model_configs(model_configs)
     run = _start_observability(run_dir, run_name, logger_level, observe_options)
     if durable:
-        from agentcast import durable as durable_runs
+        from agentcast.durable.session import start
 
-        durable_runs.start(run, resume=resume is not None, seed=seed, in_flight=in_flight)
+        start(run, resume=resume is not None, seed=seed, in_flight=in_flight)
     if agent_configs is None:
         return []
     return build_agents(agent_configs)

@@ -18,7 +18,7 @@ import pytest
 import agentcast
 
 SRC = Path(agentcast.__file__).parent
-FACES = ["agentcast", "agentcast.agents", "agentcast.memory", "agentcast.models",
+FACES = ["agentcast", "agentcast.agents", "agentcast.durable", "agentcast.memory", "agentcast.models",
          "agentcast.models.formatters", "agentcast.multimodal", "agentcast.observe",
          "agentcast.patterns", "agentcast.runtime", "agentcast.studio", "agentcast.testing",
          "agentcast.tools", "agentcast.tools.services"]

@@ -4,84 +4,100 @@ re-run and what stops.
 
 ``ac.init(durable=True)`` starts one; ``ac.init(resume="RUN_ID")`` (or ``agentcast resume
 RUN_ID script.py``, which sets ``AGENTCAST_RESUME``) re-runs the same program against the
-record of that run and goes on live from the first call that has no result.
+record of that run and goes on live from the first call that has no result. Modules:
+``journal`` (the append-only record), ``replay`` (what a call does in a durable run),
+``session`` (start/stop), ``approvals`` (requests a person decides), ``budgets`` (what a
+refused call does), ``rand`` (``ac.random``).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from agentcast import hooks
-from agentcast.durable.approvals import approve, deny, list_requests
-from agentcast.durable.journal import Journal
-from agentcast.durable.replay import Durable
+from agentcast._lazy import lazy_exports
 
-RESUME_ENV = "AGENTCAST_RESUME"
+if TYPE_CHECKING:
+    from agentcast.durable.approvals import approve as approve
+    from agentcast.durable.approvals import decide as decide
+    from agentcast.durable.approvals import deny as deny
+    from agentcast.durable.approvals import gated as gated
+    from agentcast.durable.approvals import list_requests as list_requests
+    from agentcast.durable.approvals import request as request
+    from agentcast.durable.budgets import call_with_budget_actions as call_with_budget_actions
+    from agentcast.durable.journal import CallRecord as CallRecord
+    from agentcast.durable.journal import Journal as Journal
+    from agentcast.durable.journal import SubRecord as SubRecord
+    from agentcast.durable.journal import digest as digest
+    from agentcast.durable.rand import RunRandom as RunRandom
+    from agentcast.durable.replay import CallScope as CallScope
+    from agentcast.durable.replay import Durable as Durable
+    from agentcast.durable.replay import current_scope as current_scope
+    from agentcast.durable.replay import decode_model_response as decode_model_response
+    from agentcast.durable.replay import decode_result as decode_result
+    from agentcast.durable.replay import encode_model_response as encode_model_response
+    from agentcast.durable.replay import encode_result as encode_result
+    from agentcast.durable.replay import msg_fingerprint as msg_fingerprint
+    from agentcast.durable.session import RESUME_ENV as RESUME_ENV
+    from agentcast.durable.session import active as active
+    from agentcast.durable.session import resume_from_env as resume_from_env
+    from agentcast.durable.session import start as start
+    from agentcast.durable.session import stop as stop
 
+# public name -> module that defines it (one line each; keep the three lists in step)
+_EXPORTS: dict[str, str] = {
+    "Durable": "agentcast.durable.replay",
+    "Journal": "agentcast.durable.journal",
+    "RESUME_ENV": "agentcast.durable.session",
+    "RunRandom": "agentcast.durable.rand",
+    "active": "agentcast.durable.session",
+    "approve": "agentcast.durable.approvals",
+    "decide": "agentcast.durable.approvals",
+    "deny": "agentcast.durable.approvals",
+    "list_requests": "agentcast.durable.approvals",
+    "resume_from_env": "agentcast.durable.session",
+    "start": "agentcast.durable.session",
+    "stop": "agentcast.durable.session",
+    "request": "agentcast.durable.approvals",
+    "gated": "agentcast.durable.approvals",
+    "call_with_budget_actions": "agentcast.durable.budgets",
+    "digest": "agentcast.durable.journal",
+    "CallRecord": "agentcast.durable.journal",
+    "SubRecord": "agentcast.durable.journal",
+    "CallScope": "agentcast.durable.replay",
+    "current_scope": "agentcast.durable.replay",
+    "msg_fingerprint": "agentcast.durable.replay",
+    "encode_result": "agentcast.durable.replay",
+    "decode_result": "agentcast.durable.replay",
+    "encode_model_response": "agentcast.durable.replay",
+    "decode_model_response": "agentcast.durable.replay",
+}
 
-def start(run: Any, *, resume: bool, seed: int | None = None, in_flight: str = "stop",
-          fsync: bool = False) -> Durable:
-    """Open the journal of ``run`` (whose store holds it) and route calls through it."""
-    from agentcast.exceptions import ConfigError
-    from agentcast.observe.store import DB_NAME
+__all__ = [
+    "RESUME_ENV",
+    "CallRecord",
+    "CallScope",
+    "Durable",
+    "Journal",
+    "RunRandom",
+    "SubRecord",
+    "active",
+    "approve",
+    "call_with_budget_actions",
+    "current_scope",
+    "decide",
+    "decode_model_response",
+    "decode_result",
+    "deny",
+    "digest",
+    "encode_model_response",
+    "encode_result",
+    "gated",
+    "list_requests",
+    "msg_fingerprint",
+    "request",
+    "resume_from_env",
+    "start",
+    "stop",
+]
 
-    if run is None or run.dir is None:
-        raise ConfigError("durable runs need a run directory: pass run_dir= (not None) to "
-                          "ac.init", field="run_dir")
-    directory = Path(run.dir)
-    if resume and not Journal.exists(directory):
-        raise ConfigError(f"there is no durable record of run {run.id!r} in {directory}: "
-                          "check the run id and run_dir", field="resume")
-    stop()
-    journal = Journal(directory, run.id, seed=seed, fsync=fsync)
-    if resume:
-        journal.mirror(directory / DB_NAME)
-    durable = Durable(journal, in_flight=in_flight)
-    hooks.durable = durable
-    run.on_close(stop)
-    return durable
-
-
-def stop(drain_timeout: float = 30.0) -> None:
-    """Stop journaling (the run ended, or a new one starts). Calls already sent are finished
-    first (bounded by ``drain_timeout``), so none of them runs later against another record."""
-    durable = hooks.durable
-    if durable is None:
-        return
-    import asyncio
-
-    from agentcast.runtime.actor import wait_all
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:  # a plain thread: finish this run's calls under its own journal
-        wait_all(drain_timeout)
-    hooks.durable = None
-    durable.close()
-    from agentcast.observe.store import DB_NAME
-
-    journal = durable.journal
-    try:
-        journal.mirror(journal.dir / DB_NAME)
-    except Exception as exc:  # the journal itself is complete; only the copy failed
-        import logging
-
-        logging.getLogger("agentcast.durable").warning(
-            "could not copy the journal into the run store: %s", exc)
-
-
-def active() -> Durable | None:
-    """The durable run in progress, if any."""
-    d: Durable | None = hooks.durable
-    return d
-
-
-def resume_from_env() -> str | None:
-    """The run id ``agentcast resume`` asked for, if this process was started by it."""
-    return os.environ.get(RESUME_ENV) or None
-
-
-__all__ = ["RESUME_ENV", "Durable", "Journal", "active", "approve", "deny", "list_requests",
-           "resume_from_env", "start", "stop"]
+__getattr__, __dir__ = lazy_exports("agentcast.durable", globals(), _EXPORTS)

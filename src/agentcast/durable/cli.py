@@ -12,7 +12,7 @@ import runpy
 import sys
 from pathlib import Path
 
-from agentcast.durable import RESUME_ENV
+from agentcast.durable.session import RESUME_ENV
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

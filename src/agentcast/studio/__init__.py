@@ -13,7 +13,9 @@ from agentcast._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from agentcast.studio.data import RunData as RunData
+    from agentcast.studio.data import approvals as approvals
     from agentcast.studio.data import conversation as conversation
+    from agentcast.studio.data import decide_approval as decide_approval
     from agentcast.studio.data import kind_of as kind_of
     from agentcast.studio.data import media as media
     from agentcast.studio.data import mime_of as mime_of
@@ -61,6 +63,8 @@ _EXPORTS: dict[str, str] = {
     "usage": "agentcast.studio.data",
     "valid_run_id": "agentcast.studio.data",
     "web_input": "agentcast.studio.inbox",
+    "approvals": "agentcast.studio.data",
+    "decide_approval": "agentcast.studio.data",
 }
 
 __all__ = [
@@ -68,8 +72,10 @@ __all__ = [
     "RunData",
     "StudioServer",
     "WebInput",
+    "approvals",
     "conversation",
     "create_app",
+    "decide_approval",
     "host_ok",
     "is_loopback",
     "kind_of",
