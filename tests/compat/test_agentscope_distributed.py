@@ -26,7 +26,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 @pytest.fixture(scope="module")
 def ray_address():
     """A local Ray (or the one this session already joined); its address for subprocesses."""
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a throwaway local cluster
     from agentcast.runtime.ray_backend import ensure_ray
 
     started = not ray.is_initialized()
@@ -39,8 +38,9 @@ def ray_address():
 
 def _env(address: str) -> dict[str, str]:
     src = os.path.join(ROOT, "src")
-    return dict(os.environ, RAY_ADDRESS=address, RAY_AUTH_MODE="disabled",
-                RAY_USAGE_STATS_ENABLED="0",
+    # the same Ray authentication settings as this process (the local Ray keeps Ray's
+    # token authentication; the other processes find the token where this one does)
+    return dict(os.environ, RAY_ADDRESS=address, RAY_USAGE_STATS_ENABLED="0",
                 PYTHONPATH=os.pathsep.join([src, ROOT, os.environ.get("PYTHONPATH", "")]))
 
 
