@@ -55,8 +55,9 @@ def _assert_no_gap(db: Path) -> None:
             assert (lo, hi) == (1, n), f"gap in the journal of {agent}: {lo}..{hi}, {n} rows"
 
 
-# 22 kill points inside model calls and 30 right after a result is stored (before delivery)
-POINTS = [("KILL_MODEL", n) for n in range(1, 23)] + [("KILL_RECORD", n) for n in range(1, 31)]
+# kill points inside model calls (the group chat's among them) and right after a result is
+# stored, before it is delivered
+POINTS = [("KILL_MODEL", n) for n in range(1, 27)] + [("KILL_RECORD", n) for n in range(1, 31)]
 
 
 @pytest.mark.slow

@@ -206,3 +206,30 @@ def test_record_is_small(tmp_path: Path):
     for row in rows:
         overhead = sum(len(str(v)) for v in row)
         assert overhead < 1024
+
+
+def test_group_chat_resumes_with_no_model_call_repeated(tmp_path: Path):
+    """A group chat (AutoGen's manager drives the members: an orchestrator) replays whole."""
+    from agentcast.observe.run import current_run
+
+    def chat(calls: Calls) -> tuple[list, list]:
+        members = [ac.AssistantAgent(n, llm_config={"model": calls.model(n)})
+                   for n in ("Ann", "Bob", "Cy")]
+        gc = ac.GroupChat(members, messages=[], max_round=5,
+                          speaker_selection_method="round_robin")
+        manager = ac.GroupChatManager(gc)
+        user = ac.UserProxyAgent("user", human_input_mode="NEVER",
+                                 code_execution_config=False)
+        result = user.initiate_chat(manager, message="plan a party")
+        return ([m["content"] for m in result.chat_history],
+                [[m.content for m in a.memory.get()] for a in members])
+
+    first = Calls()
+    ac.init(run_dir=tmp_path, durable=True, logger_level="ERROR")
+    rid = current_run().id
+    ref = chat(first)
+    assert first.n >= 3
+    second = Calls()
+    ac.init(run_dir=tmp_path, resume=rid, logger_level="ERROR")
+    assert chat(second) == ref
+    assert second.n == 0

@@ -1,5 +1,5 @@
 """A multi-agent workflow used by the crash tests: a hub discussion, a pipeline, a fanout, a
-loop with branches, ``ac.random`` draws, and a ReAct-style tool use.
+loop with branches, ``ac.random`` draws, a ReAct-style tool use and a group chat.
 
 Environment: RUN_DIR, RUN_ID (resume when set), COUNT (a file: one line per real model or
 tool call), OUT (final state as JSON), KILL_MODEL=n (SIGKILL inside the n-th real model
@@ -84,11 +84,17 @@ def main() -> None:
     tools = ac.Toolkit()
     tools.add_tool(audit, idempotent=True)
     react = ac.ReActAgent("Rex", model=FunctionModel(react_fn()), toolkit=tools, max_iters=4)
-    final = react(ac.Msg("user", "log two things", role="user"))
-    state = {a.name: [m.content for m in a.memory.get()] for a in [*agents, react]}
+    final = react(ac.Msg("user", "log two things", role="user")).content
+    members = [ac.AssistantAgent(n, llm_config={"model": FunctionModel(reply_fn(n))})
+               for n in ("Gus", "Hal", "Ivy")]
+    gc = ac.GroupChat(members, messages=[], max_round=6, speaker_selection_method="round_robin")
+    host = ac.UserProxyAgent("host", human_input_mode="NEVER", code_execution_config=False)
+    chat = host.initiate_chat(ac.GroupChatManager(gc), message="Plan the menu.")
+    state = {a.name: [m.content for m in a.memory.get()] for a in [*agents, react, *members]}
+    state["group_chat"] = [m["content"] for m in chat.chat_history]
     state["outs"] = [o.content for o in outs]
     state["picks"] = picks
-    state["final"] = final.content
+    state["final"] = final
     with open(os.environ["OUT"], "w") as f:
         json.dump(state, f, indent=1)
     print(ac.init.__module__ and "done", file=sys.stderr)

@@ -23,11 +23,12 @@ difference instead of mixing the record with live work.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import importlib
 import logging
 import random as _random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +125,21 @@ class Durable:
         self.replayed = 0
         self.live = 0
         self.rng = _random.Random(journal.seed)
+        self._free: dict[str, int] = {}  # scopes opened outside agent calls, per name
+
+    @contextlib.contextmanager
+    def scope(self, name: str) -> Iterator[CallScope]:
+        """A journaling scope for work that is not an agent call (a conversable agent's
+        ``generate_reply``, a chat summary): its model and tool calls are journaled by
+        position under ``name`` and the scope's own counter, and answered from the record
+        when resumed; the work itself runs again (it is deterministic given those answers)."""
+        self._free[name] = seq = self._free.get(name, 0) + 1
+        scope = CallScope(name, seq)
+        token = _scope.set(scope)
+        try:
+            yield scope
+        finally:
+            _scope.reset(token)
 
     # --- agent calls ---------------------------------------------------------------------
     def _before(self, actor: Any, x: Any, seq: int) -> tuple[CallRecord | None, str, Any]:
@@ -328,6 +344,24 @@ class Durable:
 
     def close(self) -> None:
         self.journal.close()
+
+
+async def journaled_model_call(model: Any, messages: Any, scope_name: str, **kwargs: Any
+                               ) -> Any:
+    """A model call made outside ``Agent.call_model`` (chat summaries, speaker selection):
+    journaled in a durable run like any other, in a scope of its own when none is open."""
+    from agentcast import hooks
+
+    durable: Durable | None = hooks.durable
+    if durable is None:
+        return await model(messages, **kwargs)
+    config = getattr(model, "config_name", None)
+    if _scope.get() is not None:
+        return await durable.model_call(messages, lambda: model(messages, **kwargs),
+                                        config=config)
+    with durable.scope(scope_name):
+        return await durable.model_call(messages, lambda: model(messages, **kwargs),
+                                        config=config)
 
 
 def _restore_spend(agent: str, response: Any, config: str | None) -> None:

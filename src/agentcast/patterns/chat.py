@@ -231,7 +231,9 @@ async def reflection_summary(sender: Conversable, recipient: Conversable,
             for m in history]
     msgs.append(Msg(owner.name if role != "system" else "system", prompt, role))
     kwargs: dict[str, Any] = {"agent": owner.name} if isinstance(model, ChatModelBase) else {}
-    response = await model(msgs, **kwargs)
+    from agentcast.durable.replay import journaled_model_call
+
+    response = await journaled_model_call(model, msgs, f"{owner.name}/summary", **kwargs)
     return str(response.text)
 
 

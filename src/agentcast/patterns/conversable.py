@@ -17,12 +17,14 @@ reply functions run in a worker thread, so they may start chats of their own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from agentcast import hooks
 from agentcast.agents.base import Agent
 from agentcast.exceptions import ChatConfigError
 from agentcast.message import Msg
@@ -278,7 +280,11 @@ class ConversableAgent(Agent):
         history = self.process_all_messages_before_reply(history)
         skip = set(exclude)
         blocking = in_blocking_chat.get()
-        with counting():  # this agent's model calls are counted, in a chat or not
+        durable = hooks.durable
+        with counting(), (durable.scope(f"{self.name}/reply") if durable is not None
+                          else contextlib.nullcontext()):
+            # counted in a chat or not; in a durable run, this reply's model and tool calls
+            # are journaled by position and answered from the record when resumed
             for entry in list(self._replies):
                 if entry.func in skip:
                     continue

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, Union
 
+from agentcast.durable.replay import journaled_model_call
 from agentcast.exceptions import AgentNameConflictError, ChatConfigError
 from agentcast.message import ROLES, Msg
 from agentcast.models.base import ChatModelBase
@@ -406,7 +407,7 @@ class GroupChat:
         if selector is not None and isinstance(model, ChatModelBase):
             kwargs["agent"] = selector.name
         for attempt in range(1 + self.max_retries_for_selecting_speaker):
-            response = await model(msgs, **kwargs)
+            response = await journaled_model_call(model, msgs, "group_chat/select", **kwargs)
             mentions = mentioned_agents(response.text, pool)
             if len(mentions) == 1:
                 agent = self.agent_by_name(next(iter(mentions)))
