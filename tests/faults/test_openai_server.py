@@ -150,3 +150,27 @@ def test_dict_dialog_agent_over_the_wire(server):
     body = server.requests[0].json
     assert body["response_format"] == {"type": "json_object"}
     assert '"vote"' in body["messages"][-1]["content"]
+
+
+def test_stream_cut_off_with_done_but_no_finish_reason_is_retried_and_said(server, caplog):
+    """llama-cpp-python ends an older stream with [DONE] and no finish_reason when a new
+    request arrives: that is a truncated answer, not a short one."""
+    from agentcast import hooks
+
+    server.add("The quick brown fox jumps over the lazy dog.")
+    server.fail_next("cutoff")
+    model = model_for(server, stream=True)
+    events: list[dict] = []
+    unsubscribe = hooks.subscribe(
+        lambda kind, data: events.append(data)
+        if kind == "model_event" and data["event"] == "retry" else None)
+    try:
+        with caplog.at_level("WARNING", logger="agentcast.models"):
+            resp = run(model(ask()))
+    finally:
+        unsubscribe()
+    assert resp.text == "The quick brown fox jumps over the lazy dog."
+    assert resp.retries == 1
+    assert [r.fault for r in server.requests] == ["cutoff", None]
+    assert any("cut off" in r.getMessage() for r in caplog.records)
+    assert len(events) == 1 and "cut off" in str(events[0]["error"])

@@ -284,9 +284,10 @@ class HTTPTransport:
         if data:
             yield event, "\n".join(data)
 
-    def truncated(self, url: str) -> TransientModelError:
+    def truncated(self, url: str, why: str = "") -> TransientModelError:
         return TransientModelError(f"{self.provider} model {self.model!r}: the stream from {url} "
-                                   "ended before the answer was complete", model=self.model)
+                                   "ended before the answer was complete (cut off"
+                                   + (f": {why})" if why else ")"), model=self.model)
 
 
 def run_sync(awaitable: Awaitable[T]) -> T:

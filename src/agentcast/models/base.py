@@ -70,6 +70,15 @@ class ModelResponse:
 ChunkCallback = Callable[[ModelChunk], Any]
 
 
+def model_event(model: Any, event: str, detail: str, agent: str | None = None,
+                **extra: Any) -> None:
+    """Tell listeners (monitor, studio, run store) what a call is doing or had to do."""
+    if hooks.listeners:
+        hooks.emit("model_event", {"model": getattr(model, "model_name", str(model)),
+                                   "config_name": getattr(model, "config_name", ""),
+                                   "agent": agent, "event": event, "detail": detail, **extra})
+
+
 @runtime_checkable
 class ChatModel(Protocol):
     """What agents need from a model."""

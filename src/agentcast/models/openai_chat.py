@@ -2,7 +2,9 @@
 DashScope compatible mode, and any local server (base_url + api_key).
 
 Spoken over httpx (the ``openai`` extra), streamed by default with usage in the last chunk.
-A stream that ends without ``[DONE]`` or a finish reason is a truncated answer: transient.
+A stream without a finish reason is a truncated answer, ``[DONE]`` or not (llama-cpp-python
+ends an older stream with ``[DONE]`` when a new request arrives): transient, so retried, and
+the retry says why.
 """
 
 from __future__ import annotations
@@ -97,7 +99,6 @@ class OpenAIChatModel(HTTPChatModel):
         finished = False
         async for _event, payload in t.stream_sse(url, body, headers, params or None):
             if payload.strip() == "[DONE]":
-                finished = True
                 break
             data = t.parse(payload, url)
             if isinstance(data, dict) and data.get("error"):
@@ -123,7 +124,7 @@ class OpenAIChatModel(HTTPChatModel):
                 if choice.get("finish_reason"):
                     finished = True
         if not finished:
-            raise t.truncated(url)
+            raise t.truncated(url, "no finish_reason before [DONE] or the end of the stream")
         tool_calls = [ToolCall(c["id"] or f"call_{i}", c["name"], parse_arguments(c["arguments"]))
                       for i, c in sorted(calls.items())]
         yield ModelChunk(tool_calls=tool_calls or None,

@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 from agentcast.exceptions import RetriesExhaustedError, UnresolvableModelError
 from agentcast.faults import RetryPolicy, Watchdog, classify_error
 from agentcast.message import Msg
-from agentcast.models.base import ChunkCallback, ModelChunk, ModelResponse, ToolCall, Usage
+from agentcast.models.base import (
+    ChunkCallback,
+    ModelChunk,
+    ModelResponse,
+    ToolCall,
+    Usage,
+    model_event,
+)
 
 if TYPE_CHECKING:
     from agentcast.models.base import ChatModelBase
@@ -200,6 +207,8 @@ async def request_with_retries(
                 ) from exc
             log.warning("%s: %s: %s; retry %d/%d in %.2fs", model.model_name,
                         type(exc).__name__, exc, retries, policy.max_retries, why)
+            model_event(model, "retry", f"{type(exc).__name__}: {exc}; retry {retries}/"
+                        f"{policy.max_retries} in {why:.2f}s", error=exc, attempt=retries)
             if relay is not None:
                 relay.restart()
             await asyncio.sleep(why)

@@ -42,7 +42,7 @@ from agentcast.testing._dialects import DIALECTS, Dialect, Reply, chat_dialect, 
 from agentcast.testing._media import PNG_1PX, MediaEndpoints, _estimate
 
 FAULT_KINDS = ("429", "500", "502", "503", "529", "400", "401", "403", "404", "reset",
-               "timeout", "truncate", "malformed")
+               "timeout", "truncate", "malformed", "cutoff")
 TRANSIENT_FAULTS = ("429", "500", "503", "reset", "truncate", "malformed")
 
 
@@ -50,7 +50,9 @@ TRANSIENT_FAULTS = ("429", "500", "503", "reset", "truncate", "malformed")
 class Fault:
     """One injected failure. ``kind`` is an HTTP status ("429", "503", ...) or "reset",
     "timeout" (sleep ``delay`` s before closing), "truncate" (cut the body or stream
-    half-way) or "malformed" (a 200 whose JSON does not parse)."""
+    half-way), "malformed" (a 200 whose JSON does not parse) or "cutoff" (a stream that stops
+    half-way with no finish reason but ends cleanly with ``[DONE]``, as llama-cpp-python ends
+    an older stream when a new request arrives)."""
 
     kind: str
     retry_after: float | None = None
@@ -401,7 +403,9 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
                 self._stream([dialect.malformed_frame()], dialect.stream_content_type, False)
             else:
                 self._send(200, b'{"id": "x", "choices": [{"message": {"content": "he')
-        elif fault.kind == "truncate":
+        elif fault.kind == "cutoff" and kind == "chat":
+            self._chat(req, dialect, cut=True, clean=True)
+        elif fault.kind in ("truncate", "cutoff"):
             if kind == "chat":
                 self._chat(req, dialect, cut=True)
             else:
@@ -424,7 +428,8 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
             self._json(status, dialect.error(status, message), headers)
 
     # --- endpoints ----------------------------------------------------------------------
-    def _chat(self, req: RecordedRequest, dialect: Dialect, cut: bool = False) -> None:
+    def _chat(self, req: RecordedRequest, dialect: Dialect, cut: bool = False,
+              clean: bool = False) -> None:
         owner = self.owner
         item = owner._next("chat", req, peek=cut)
         if item is None:
@@ -437,8 +442,12 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
                  "completion_tokens": _estimate(len(reply.text) + len(str(reply.tool_calls)))}
         usage.update(reply.usage or {})
         if dialect.wants_stream(req.path, req.query, req.headers, req.json):
-            self._stream(dialect.stream(reply, model, usage, req.json),
-                         dialect.stream_content_type, cut)
+            frames = dialect.stream(reply, model, usage, req.json)
+            if clean:  # the first half, no finish reason, then a clean end
+                self._stream(frames[: max(1, (len(frames) - 2) // 2)] + [b"data: [DONE]\n\n"],
+                             dialect.stream_content_type, False)
+                return
+            self._stream(frames, dialect.stream_content_type, cut)
         elif cut:
             body = json.dumps(dialect.complete(reply, model, usage, req.json)).encode()
             self.send_response(200)
