@@ -27,6 +27,7 @@ from agentcast.exceptions import (
     ModelError,
     TransientModelError,
     UnresolvableModelError,
+    UnsupportedRequestError,
 )
 
 T = TypeVar("T")
@@ -122,6 +123,14 @@ def map_status(status: int, text: str, headers: Mapping[str, str], *, provider: 
         return UnresolvableModelError(
             f"{where}: quota or billing exhausted (HTTP {status}): {detail}. Check the "
             "account's plan and billing; retrying will not help.", model=model, status=status)
+    if status >= 400 and status not in (401, 403, 404, 408, 429) and \
+            "response_format" in text.lower():
+        # A server without structured output (llama-cpp-python answers 500 or 422 to a
+        # json_schema response_format): retrying the same request cannot help.
+        return UnsupportedRequestError(
+            f"{where}: the server refused the request's response_format (HTTP {status}): "
+            f"{detail}. Set structured_output to 'json_object' or 'prompt' in the model "
+            "config.", model=model, status=status, feature="response_format")
     if status in TRANSIENT_STATUS:
         after = parse_retry_after(headers)
         if after is None:

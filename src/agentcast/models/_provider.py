@@ -21,7 +21,8 @@ from agentcast.models.formatters.common import arguments_json, flatten, text_of
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 60.0
 # Config keys ChatModelBase consumes (retry policy, fallbacks); anything else is a typo.
-BASE_CONFIG_KEYS = frozenset({"retry", "max_retries", "timeout", "fallback", "fallback_on"})
+BASE_CONFIG_KEYS = frozenset({"retry", "max_retries", "timeout", "fallback", "fallback_on",
+                              "structured_output"})
 
 
 class HTTPConfig:

@@ -68,6 +68,9 @@ class ModelResponse:
 
 
 ChunkCallback = Callable[[ModelChunk], Any]
+# How structured output is asked for, strongest first: the server enforces the schema; the
+# server enforces JSON and the schema is in the prompt; only the prompt asks.
+STRUCTURED_MODES = ("json_schema", "json_object", "prompt")
 
 
 def model_event(model: Any, event: str, detail: str, agent: str | None = None,
@@ -108,9 +111,11 @@ class ChatModelBase:
     or ``UnresolvableModelError`` from it. The constructor consumes these config keys, so
     providers should pass ``**kwargs`` on: ``generate_args``, ``retry`` (a RetryPolicy or its
     fields), ``max_retries`` and ``timeout`` (shortcuts into it), ``fallback`` and
-    ``fallback_on``. ``self.retry_policy.timeout`` is the HTTP read timeout to give an SDK
+    ``fallback_on``, ``structured_output``. ``self.retry_policy.timeout`` is the HTTP read timeout to give an SDK
     client, whose own retries must be off. Set ``supports_json_schema`` / ``supports_json_mode``
-    when the provider takes ``response_format`` in the OpenAI form.
+    when the provider takes ``response_format`` in the OpenAI form; ``structured_output``
+    (config: "json_schema" | "json_object" | "prompt") says what this server really accepts
+    and is lowered for good when the server refuses a mode (models/parsing.py).
     """
 
     model_type: str = "base"
@@ -125,6 +130,16 @@ class ChatModelBase:
             kwargs.pop("retry", None), max_retries=kwargs.pop("max_retries", None),
             timeout=kwargs.pop("timeout", "default"),
         )
+        self.structured_output = kwargs.pop("structured_output", None) or (
+            "json_schema" if self.supports_json_schema else
+            "json_object" if self.supports_json_mode else "prompt")
+        if self.structured_output not in STRUCTURED_MODES:
+            from agentcast.exceptions import ConfigError
+
+            raise ConfigError(
+                f"model config {self.config_name!r}: field 'structured_output' must be one of "
+                f"{', '.join(map(repr, STRUCTURED_MODES))}, got {self.structured_output!r}",
+                field="structured_output")
         self.fallback: tuple[Any, ...] = ()
         self.fallback_on: tuple[str, ...] = ("transient",)
         fallback, fallback_on = kwargs.pop("fallback", None), kwargs.pop("fallback_on", None)

@@ -10,10 +10,13 @@ or ``await model(msgs, structured_model=MyPydanticModel)``:
 3. then ``fault_handler(response)`` (or ``fault_handler(response, error)``) supplies the
    result, or :class:`~agentcast.exceptions.ResponseParseError` is raised.
 
-Structured output uses the provider's native JSON-schema mode when the model class says
-``supports_json_schema = True`` (``response_format`` in the OpenAI form is passed to
-``_stream``), JSON mode plus the schema in the prompt when ``supports_json_mode = True``,
-and the schema in the prompt otherwise. Validation happens in every case.
+Structured output is asked for in the model's ``structured_output`` mode (the config's, else
+the strongest its class supports): ``json_schema`` (``response_format`` in the OpenAI form is
+passed to ``_stream``), ``json_object`` (JSON mode plus the schema in the prompt) or
+``prompt`` (the schema in the prompt only). When the server refuses the mode
+(:class:`~agentcast.exceptions.UnsupportedRequestError` naming ``response_format``), the call
+falls back once to the next weaker mode and the model remembers it, so later calls do not
+ask again. Validation happens in every case.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from agentcast.exceptions import ConfigError, ReplyFormatError, ResponseParseError
+from agentcast.exceptions import (
+    ConfigError,
+    ReplyFormatError,
+    ResponseParseError,
+    UnsupportedRequestError,
+)
 from agentcast.message import Msg
-from agentcast.models.base import ModelResponse, Usage
+from agentcast.models.base import STRUCTURED_MODES, ModelResponse, Usage, model_event
 from agentcast.models.repair import repair_json
 
 if TYPE_CHECKING:
@@ -117,14 +125,15 @@ def prepare_structured(
     msgs = list(messages)
     if "response_format" in kwargs:
         return msgs, kwargs  # the caller chose
-    if model.supports_json_schema:
+    mode = model.structured_output
+    if mode == "json_schema":
         kwargs = {**kwargs, "response_format": {
             "type": "json_schema",
             "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(),
                             "strict": False},
         }}
         return msgs, kwargs
-    if model.supports_json_mode:
+    if mode == "json_object":
         kwargs = {**kwargs, "response_format": {"type": "json_object"}}
     msgs.append(Msg("system", schema_instruction(schema), role="user"))
     return msgs, kwargs
@@ -167,8 +176,9 @@ async def call_parsed(
     if structured_model is not None:
         parser = JsonDictParser(schema=structured_model)
         parse: ParseFunc = parser
-        base, kwargs = prepare_structured(model, base, structured_model, kwargs)
-        instruction = None if model.supports_json_schema else parser.instruction
+        plain = base
+        base, kwargs = prepare_structured(model, plain, structured_model, kwargs)
+        instruction = None if "json_schema" == _format_type(kwargs) else parser.instruction
     else:
         assert parse_func is not None
         parse = parse_func
@@ -177,8 +187,26 @@ async def call_parsed(
     transport_retries = 0
     prompt = completion = 0
     response = ModelResponse(model=model.model_name)
+    lowered = False
     for attempt in range(retries + 1):
-        response = await request(msgs, kwargs)
+        try:
+            response = await request(msgs, kwargs)
+        except UnsupportedRequestError as exc:
+            current = _format_type(kwargs)
+            if lowered or exc.feature != "response_format" or current is None:
+                raise
+            # The server has no such mode: once, ask in the next weaker one, and remember.
+            lowered = True
+            weaker = "json_object" if current == "json_schema" else "prompt"
+            _lower(model, weaker, exc)
+            kwargs = {k: v for k, v in kwargs.items() if k != "response_format"}
+            if structured_model is not None:
+                base, kwargs = prepare_structured(model, plain, structured_model, kwargs)
+                instruction = parser.instruction
+            elif weaker == "json_object":
+                kwargs["response_format"] = {"type": "json_object"}
+            msgs = base
+            response = await request(msgs, kwargs)
         transport_retries += response.retries
         prompt += response.usage.prompt_tokens
         completion += response.usage.completion_tokens
@@ -199,6 +227,21 @@ async def call_parsed(
         f"({retries} re-ask(s)) and no fault_handler; last error: {error_text(errors[-1])}",
         model=model.model_name, raw=response.text,
     ) from errors[-1]
+
+
+def _format_type(kwargs: dict[str, Any]) -> str | None:
+    fmt = kwargs.get("response_format")
+    return str(fmt.get("type")) if isinstance(fmt, dict) and fmt.get("type") else None
+
+
+def _lower(model: ChatModelBase, mode: str, error: BaseException) -> None:
+    """Remember for this model instance that the server cannot do more than ``mode``."""
+    if STRUCTURED_MODES.index(mode) > STRUCTURED_MODES.index(model.structured_output):
+        model.structured_output = mode
+    log.warning("%s: the server refused response_format (%s); structured output falls back "
+                "to %r for this model", model.model_name, error_text(error), mode)
+    model_event(model, "structured_fallback", f"server refused response_format; now {mode!r}",
+                error=error, mode=mode)
 
 
 def _finish(response: ModelResponse, result: Any, reasks: int, retries: int, prompt: int,

@@ -90,6 +90,9 @@ class OpenAITestServer:
     ``api_key``: when set, requests must carry it (else 401 in the API's own error format).
     ``default``: the chat reply when the script is empty (else a 400 naming the problem).
     ``timeout_delay``: how long a "timeout" fault stalls (longer than your client timeout).
+    ``response_formats``: the ``response_format`` types the chat endpoint accepts (default:
+    all); others get HTTP 500 naming ``response_format``, as llama-cpp-python's server answers
+    a ``json_schema`` request.
     """
 
     def __init__(
@@ -101,8 +104,10 @@ class OpenAITestServer:
         embedding_dim: int = 8,
         host: str = "127.0.0.1",
         port: int = 0,
+        response_formats: Iterable[str] | None = None,
     ) -> None:
         self.api_key = api_key
+        self.response_formats = None if response_formats is None else tuple(response_formats)
         self.default = default
         self.timeout_delay = timeout_delay
         self.embedding_dim = embedding_dim
@@ -372,10 +377,24 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
             req.fault = fault.kind
             self._fault(fault, dialect, req, kind)
             return
+        refused = self._refused_format(req) if kind == "chat" else None
+        if refused is not None:
+            req.fault = "response_format"
+            self._json(500, dialect.error(500, refused))
+            return
         try:
             getattr(self, f"_{kind}")(req, dialect)
         except Exception as exc:
             self._json(400, dialect.error(400, f"OpenAITestServer: {type(exc).__name__}: {exc}"))
+
+    def _refused_format(self, req: RecordedRequest) -> str | None:
+        allowed = self.owner.response_formats
+        fmt = req.json.get("response_format") if isinstance(req.json, dict) else None
+        if allowed is None or not isinstance(fmt, dict) or fmt.get("type") in allowed:
+            return None
+        return (f"1 validation error for CreateChatCompletionRequest\nresponse_format.type\n"
+                f"  Input should be {' or '.join(map(repr, allowed))} [type=literal_error, "
+                f"input_value={fmt.get('type')!r}]")
 
     @staticmethod
     def _kind(path: str) -> str | None:
