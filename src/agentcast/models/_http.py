@@ -184,6 +184,47 @@ def _ssl_context() -> Any:
     return _SSL[0]
 
 
+# Servers seen ending a stream when another request arrived (llama-cpp-python's default
+# interrupt_requests): from then on this process sends them one request at a time, or two
+# agents sharing such a server would cut each other's answers (and their retries) forever.
+_ONE_AT_A_TIME: set[str] = set()
+_SERVER_LOCKS: weakref.WeakKeyDictionary[Any, dict[str, asyncio.Lock]] = \
+    weakref.WeakKeyDictionary()
+
+
+def server_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def one_at_a_time(url: str) -> bool:
+    """Whether requests to this URL's server are being serialised."""
+    return server_of(url) in _ONE_AT_A_TIME
+
+
+class _ServerTurn:
+    """Holds the server's lock (when it has one) for the length of one request."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self, url: str) -> None:
+        self._lock: asyncio.Lock | None = None
+        server = server_of(url)
+        if server in _ONE_AT_A_TIME:
+            locks = _SERVER_LOCKS.setdefault(asyncio.get_running_loop(), {})
+            self._lock = locks.setdefault(server, asyncio.Lock())
+
+    async def __aenter__(self) -> None:
+        if self._lock is not None:
+            await self._lock.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._lock is not None:
+            self._lock.release()
+
+
 class HTTPTransport:
     """An httpx.AsyncClient per event loop (a client must not cross loops), JSON requests,
     SSE and NDJSON streams, and error mapping."""
@@ -233,11 +274,12 @@ class HTTPTransport:
                       data: Any = None, params: Any = None) -> Any:
         """Send a request; return the httpx.Response (status already checked)."""
         try:
-            response = await self.client().request(method, url, json=json_body, files=files,
-                                                   data=data, params=params,
-                                                   headers=dict(headers or {}))
-            await self._check(response, url)
-            await response.aread()
+            async with _ServerTurn(url):
+                response = await self.client().request(method, url, json=json_body,
+                                                       files=files, data=data, params=params,
+                                                       headers=dict(headers or {}))
+                await self._check(response, url)
+                await response.aread()
         except ModelError:
             raise
         except Exception as exc:
@@ -262,8 +304,9 @@ class HTTPTransport:
                            params: Any = None) -> AsyncIterator[str]:
         """POST and yield the response body line by line (without line endings)."""
         try:
-            async with self.client().stream("POST", url, json=body, params=params,
-                                            headers=dict(headers or {})) as response:
+            async with _ServerTurn(url), self.client().stream(
+                    "POST", url, json=body, params=params,
+                    headers=dict(headers or {})) as response:
                 await self._check(response, url)
                 async for line in response.aiter_lines():
                     yield line
@@ -292,6 +335,23 @@ class HTTPTransport:
                     data.append(value)
         if data:
             yield event, "\n".join(data)
+
+    def interrupted(self, url: str) -> TransientModelError:
+        """A stream ended cleanly but without a finish reason: the server cut it, as
+        llama-cpp-python does when another request arrives. From now on this process sends
+        that server one request at a time (said once, in the log)."""
+        server = server_of(url)
+        if server not in _ONE_AT_A_TIME:
+            _ONE_AT_A_TIME.add(server)
+            import logging
+
+            logging.getLogger("agentcast.models").warning(
+                "%s cut a stream short (no finish_reason before [DONE]), as a server that "
+                "interrupts a running request for a new one does; agentcast now sends it one "
+                "request at a time. For llama-cpp-python, start it with --interrupt_requests "
+                "False to queue requests instead.", server)
+        return self.truncated(url, "no finish_reason before [DONE]; the server ended the "
+                              "stream, e.g. for another request")
 
     def truncated(self, url: str, why: str = "") -> TransientModelError:
         return TransientModelError(f"{self.provider} model {self.model!r}: the stream from {url} "

@@ -174,7 +174,7 @@ def estimate_usage(messages: Sequence[Msg], text: str, calls: Sequence[ToolCall]
     """A 4-characters-a-token estimate for servers that report no usage."""
     prompt = sum(len(text_of(m)) for m in flatten(list(messages)))
     out = len(text) + sum(len(arguments_json(c.arguments)) for c in calls)
-    return Usage(max(1, prompt // 4), max(1, out // 4) if out else 0)
+    return Usage(max(1, prompt // 4), max(1, out // 4) if out else 0, estimated=True)
 
 
 def parse_arguments(raw: Any) -> dict[str, Any] | str:

@@ -20,10 +20,12 @@ from agentcast.message import Msg
 
 @dataclass(slots=True)
 class Usage:
-    """Token counts of one call."""
+    """Token counts of one call. ``estimated``: the server reported none (or not all), so
+    they were estimated at about 4 characters a token; show them as estimates."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    estimated: bool = False
 
     @property
     def total_tokens(self) -> int:
@@ -50,6 +52,7 @@ class ModelChunk:
     # A retried stream (or a fallback model) is starting over with different text: a live
     # printer should mark what it showed as abandoned. See models/retry.py.
     reset: bool = False
+    finish_reason: str | None = None  # "stop", "length", "tool_calls", ... when known
 
 
 @dataclass
@@ -65,6 +68,7 @@ class ModelResponse:
     retries: int = 0  # transport retries (accessibility errors) behind this response
     reasks: int = 0  # times the model was asked again after an unusable reply
     raw: Any = None
+    finish_reason: str | None = None  # "length": cut at max_tokens (a warning was logged)
 
 
 ChunkCallback = Callable[[ModelChunk], Any]
@@ -243,6 +247,9 @@ class ChatModelBase:
         response: ModelResponse | None = None
         try:
             response = await request_with_retries(self, messages, tools, on_chunk, kwargs, policy)
+            if response.finish_reason == "length":
+                warn_length_cut(self, response, agent,
+                                kwargs.get("max_tokens", self.generate_args.get("max_tokens")))
             return response
         except BaseException as exc:
             error = exc
@@ -263,3 +270,16 @@ class ChatModelBase:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config_name!r})"
+
+
+def warn_length_cut(model: Any, response: ModelResponse, agent: str | None,
+                    max_tokens: Any) -> None:
+    """A reply cut at max_tokens looks complete but is not: say so, once per reply."""
+    import logging
+
+    detail = (f"the reply{f' to {agent}' if agent else ''} was cut at max_tokens="
+              f"{max_tokens if max_tokens is not None else '(server default)'} "
+              f"(finish_reason 'length', {len(response.text)} characters); raise max_tokens "
+              "or ask for a shorter answer")
+    logging.getLogger("agentcast.models").warning("%s: %s", model.model_name, detail)
+    model_event(model, "length_cut", detail, agent=agent)

@@ -96,9 +96,11 @@ class OpenAIChatModel(HTTPChatModel):
         calls: dict[int, dict[str, Any]] = {}
         usage: Usage | None = None
         text: list[str] = []
-        finished = False
+        finished: str | None = None
+        done = False
         async for _event, payload in t.stream_sse(url, body, headers, params or None):
             if payload.strip() == "[DONE]":
+                done = True
                 break
             data = t.parse(payload, url)
             if isinstance(data, dict) and data.get("error"):
@@ -122,13 +124,14 @@ class OpenAIChatModel(HTTPChatModel):
                     slot["name"] = fn.get("name") or slot["name"]
                     slot["arguments"] += fn.get("arguments") or ""
                 if choice.get("finish_reason"):
-                    finished = True
+                    finished = str(choice["finish_reason"])
         if not finished:
-            raise t.truncated(url, "no finish_reason before [DONE] or the end of the stream")
+            raise t.interrupted(url) if done else t.truncated(url, "no finish_reason")
         tool_calls = [ToolCall(c["id"] or f"call_{i}", c["name"], parse_arguments(c["arguments"]))
                       for i, c in sorted(calls.items())]
         yield ModelChunk(tool_calls=tool_calls or None,
-                         usage=usage or estimate_usage(messages, "".join(text), tool_calls))
+                         usage=usage or estimate_usage(messages, "".join(text), tool_calls),
+                         finish_reason=finished)
 
     def _parse_complete(self, data: Any, messages: Sequence[Msg], url: str) -> ModelChunk:
         try:
@@ -146,7 +149,9 @@ class OpenAIChatModel(HTTPChatModel):
         u = data.get("usage") or {}
         usage = (Usage(int(u.get("prompt_tokens") or 0), int(u.get("completion_tokens") or 0))
                  if u else estimate_usage(messages, text, calls))
-        return ModelChunk(delta=text, tool_calls=calls or None, usage=usage, raw=data)
+        finish = data["choices"][0].get("finish_reason")
+        return ModelChunk(delta=text, tool_calls=calls or None, usage=usage, raw=data,
+                          finish_reason=str(finish) if finish else None)
 
 
 class AzureOpenAIChatModel(OpenAIChatModel):

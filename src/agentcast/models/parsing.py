@@ -186,6 +186,7 @@ async def call_parsed(
     errors: list[BaseException] = []
     transport_retries = 0
     prompt = completion = 0
+    estimated = False
     response = ModelResponse(model=model.model_name)
     lowered = False
     for attempt in range(retries + 1):
@@ -210,6 +211,7 @@ async def call_parsed(
         transport_retries += response.retries
         prompt += response.usage.prompt_tokens
         completion += response.usage.completion_tokens
+        estimated = estimated or response.usage.estimated
         try:
             result = parse(response)
         except Exception as exc:
@@ -218,10 +220,12 @@ async def call_parsed(
                      retries + 1, error_text(exc))
             msgs = reask_messages(base, response, exc, instruction)
             continue
-        return _finish(response, result, attempt, transport_retries, prompt, completion)
+        return _finish(response, result, attempt, transport_retries,
+                       Usage(prompt, completion, estimated))
     if fault_handler is not None:
         result = _call_handler(fault_handler, response, errors[-1])
-        return _finish(response, result, retries, transport_retries, prompt, completion)
+        return _finish(response, result, retries, transport_retries,
+                       Usage(prompt, completion, estimated))
     raise ResponseParseError(
         f"{model.model_name}: reply still unusable after {retries + 1} request(s) "
         f"({retries} re-ask(s)) and no fault_handler; last error: {error_text(errors[-1])}",
@@ -244,8 +248,8 @@ def _lower(model: ChatModelBase, mode: str, error: BaseException) -> None:
                 error=error, mode=mode)
 
 
-def _finish(response: ModelResponse, result: Any, reasks: int, retries: int, prompt: int,
-            completion: int) -> ModelResponse:
+def _finish(response: ModelResponse, result: Any, reasks: int, retries: int,
+            usage: Usage) -> ModelResponse:
     if isinstance(result, ModelResponse):  # the paper's parse_func returns a response
         response = result
     else:
@@ -253,7 +257,7 @@ def _finish(response: ModelResponse, result: Any, reasks: int, retries: int, pro
     response.reasks = reasks
     response.retries = retries
     if reasks:
-        response.usage = Usage(prompt, completion)  # every request the call made
+        response.usage = usage  # every request the call made
     return response
 
 

@@ -129,6 +129,7 @@ async def drain(
     parts: list[str] = []
     calls: list[ToolCall] = []
     usage = Usage()
+    finish: str | None = None
     raw: list[Any] = []
     stream = model.stream(messages, tools=tools, **kwargs)
     try:
@@ -143,6 +144,8 @@ async def drain(
                 usage = chunk.usage
             if chunk.raw is not None:
                 raw.append(chunk.raw)
+            if chunk.finish_reason:
+                finish = chunk.finish_reason
             if on_chunk is not None:
                 on_chunk(chunk)
     except BaseException:
@@ -155,7 +158,7 @@ async def drain(
         raise
     return ModelResponse(
         text="".join(parts), tool_calls=calls, usage=usage, model=model.model_name,
-        raw=raw[0] if len(raw) == 1 else raw or None,
+        raw=raw[0] if len(raw) == 1 else raw or None, finish_reason=finish,
     )
 
 
