@@ -171,7 +171,7 @@ def test_short_werewolf_game_ends(real_config, capsys):
             run_dir=None, logger_level="WARNING")
     game = werewolf.Game("smollm2", seed=3, max_rounds=1)
     for player in game.players.values():
-        player.max_retries = 1  # keeps the suite short; the handler still gets used
+        player.max_retries = 0  # keeps the suite short: a bad reply goes to the handler
     winner = game.play()
     assert winner in ("villagers", "werewolves", "nobody (round cap reached)")
     out = capsys.readouterr().out
