@@ -207,7 +207,7 @@ class ChatModelBase:
             return await call_parsed(
                 self, messages, request, kwargs, parse_func=parse_func,
                 structured_model=structured_model, fault_handler=fault_handler,
-                max_retries=max_retries,
+                max_retries=max_retries, agent=agent,
             )
         except ModelError as exc:
             chain = self.fallback if fallback is None else tuple(fallback)
@@ -234,6 +234,7 @@ class ChatModelBase:
         kwargs: dict[str, Any],
     ) -> ModelResponse:
         """One request (with its transport retries): guards before, one event after."""
+        from agentcast.models.formatters.common import as_seen_by
         from agentcast.models.retry import request_with_retries
 
         if hooks.guards:
@@ -246,7 +247,8 @@ class ChatModelBase:
         error: BaseException | None = None
         response: ModelResponse | None = None
         try:
-            response = await request_with_retries(self, messages, tools, on_chunk, kwargs, policy)
+            seen = as_seen_by(messages, agent) if agent else messages
+            response = await request_with_retries(self, seen, tools, on_chunk, kwargs, policy)
             if response.finish_reason == "length":
                 warn_length_cut(self, response, agent,
                                 kwargs.get("max_tokens", self.generate_args.get("max_tokens")))

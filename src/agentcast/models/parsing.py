@@ -140,13 +140,14 @@ def prepare_structured(
 
 
 def reask_messages(base: Sequence[Msg], bad: ModelResponse, error: BaseException,
-                   instruction: str | None) -> list[Msg]:
+                   instruction: str | None, speaker: str | None = None) -> list[Msg]:
     """The original request plus the bad reply and what was wrong with it (only the latest
     failure, so re-asking does not grow the prompt without bound)."""
     note = f"Your previous reply could not be used: {error_text(error)}\nReply again, fixed."
     if instruction:
         note += f" {instruction}"
-    return [*base, Msg("assistant", bad.text, role="assistant"), Msg("system", note, role="user")]
+    return [*base, Msg(speaker or "assistant", bad.text, role="assistant"),
+            Msg("system", note, role="user")]
 
 
 def error_text(error: BaseException) -> str:
@@ -164,8 +165,10 @@ async def call_parsed(
     structured_model: type[Any] | None,
     fault_handler: FaultHandler | None,
     max_retries: int | None,
+    agent: str | None = None,
 ) -> ModelResponse:
-    """Request, parse, re-ask with the error; bounded by ``max_retries`` re-asks."""
+    """Request, parse, re-ask with the error; bounded by ``max_retries`` re-asks. The bad
+    reply is shown back as ``agent``'s own turn."""
     if parse_func is not None and structured_model is not None:
         raise ConfigError("pass parse_func or structured_model, not both", field="parse_func")
     retries = DEFAULT_PARSE_RETRIES if max_retries is None else max_retries
@@ -218,7 +221,7 @@ async def call_parsed(
             errors.append(exc)
             log.info("%s: reply unusable (try %d/%d): %s", model.model_name, attempt + 1,
                      retries + 1, error_text(exc))
-            msgs = reask_messages(base, response, exc, instruction)
+            msgs = reask_messages(base, response, exc, instruction, agent)
             continue
         return _finish(response, result, attempt, transport_retries,
                        Usage(prompt, completion, estimated))

@@ -267,7 +267,8 @@ class GroupChat:
             if agent is not None:
                 self._log("auto", agent, attempts=attempt + 1)
                 return agent
-            msgs = [*msgs, Msg("assistant", response.text, role="assistant"),
+            msgs = [*msgs, Msg(kwargs.get("agent", "assistant"), response.text,
+                               role="assistant"),
                     Msg("user", f"{problem} Answer with exactly one name from {names} and "
                         "nothing else.", role="user")]
         return await self._fallback(last, pool, "auto", problem)
