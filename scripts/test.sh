@@ -28,6 +28,7 @@ $PY -m pip install -q --disable-pip-version-check -e ".[test]"
 # the CPU build this machine kind ships as a local wheel (an unpinned torch would pull GPU
 # builds); without it those tests skip and say why.
 $PY -m pip install -q --disable-pip-version-check "torch==2.13.0" "transformers>=4.40" \
+  "gguf>=0.10" "accelerate>=0.26" \
   || echo "warning: torch/transformers not installed; the local HF model tests will skip"
 
 # --- a real small model for tests/realmodel ------------------------------------------------

@@ -157,6 +157,11 @@ class ChatModelBase:
     ) -> AsyncIterator[ModelChunk]:
         raise NotImplementedError
 
+    async def prepare(self) -> None:
+        """One-time work before the first call (loading weights), run outside every call's
+        timeout and deadline so that a slow load is neither a timeout nor retried. Default:
+        nothing."""
+
     def stream(
         self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None = None, **kwargs: Any
     ) -> AsyncIterator[ModelChunk]:
@@ -243,6 +248,7 @@ class ChatModelBase:
                  "messages": messages,
                  "max_tokens": kwargs.get("max_tokens", self.generate_args.get("max_tokens"))}
             )
+        await self.prepare()
         started = time.perf_counter()
         error: BaseException | None = None
         response: ModelResponse | None = None
