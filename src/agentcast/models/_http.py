@@ -25,6 +25,7 @@ from agentcast.exceptions import (
     ConfigError,
     MissingExtraError,
     ModelError,
+    ResponseTooLargeError,
     TransientModelError,
     UnresolvableModelError,
     UnsupportedRequestError,
@@ -38,7 +39,15 @@ _QUOTA_WORDS = ("insufficient_quota", "arrearage", "credit balance is too low")
 _OPENAI_QUOTA = "exceeded your current quota"
 CLIENT_ARG_KEYS = frozenset({"base_url", "timeout", "headers", "default_headers", "organization",
                              "project", "api_version", "azure_endpoint", "azure_deployment",
-                             "verify", "proxy", "max_retries", "host"})
+                             "verify", "proxy", "max_retries", "host", "max_response_bytes",
+                             "max_line_bytes"})
+# Caps on what a server may send, so that a runaway or hostile one cannot fill memory: a
+# whole body (JSON answers, images, audio) and one line of a stream (SSE / NDJSON). Reading
+# stops at the cap with ResponseTooLargeError. client_args.max_response_bytes /
+# max_line_bytes change them per model.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = 8 * 1024 * 1024
+MAX_ERROR_BYTES = 64 * 1024  # an error body is only read for its message
 
 
 def import_httpx(extra: str) -> Any:
@@ -231,8 +240,11 @@ class HTTPTransport:
 
     def __init__(self, *, provider: str, extra: str, model: str, timeout: float,
                  headers: Mapping[str, str] | None = None, verify: Any = True,
-                 proxy: str | None = None, key_hint: str = "") -> None:
+                 proxy: str | None = None, key_hint: str = "",
+                 max_response_bytes: int = MAX_RESPONSE_BYTES,
+                 max_line_bytes: int = MAX_LINE_BYTES) -> None:
         self.provider, self.extra, self.model = provider, extra, model
+        self.max_response_bytes, self.max_line_bytes = max_response_bytes, max_line_bytes
         self.timeout, self.headers = timeout, dict(headers or {})
         self.verify, self.proxy, self.key_hint = verify, proxy, key_hint
         self._clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -262,9 +274,34 @@ class HTTPTransport:
                                timeout=self.timeout)
         return mapped if mapped is not None else exc
 
+    def too_large(self, url: str, what: str, limit: int) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"{self.provider} model {self.model!r}: {what} from {url} is larger than "
+            f"{limit:,} bytes; reading stopped there. Raise client_args."
+            f"{'max_line_bytes' if 'line' in what else 'max_response_bytes'} if it is "
+            "expected.", model=self.model, limit=limit)
+
+    async def _read_capped(self, response: Any, url: str, limit: int,
+                           quiet: bool = False) -> bytes:
+        """The body, refused (or, with ``quiet``, cut) past ``limit`` bytes without reading
+        the rest."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit and not quiet:
+            raise self.too_large(url, f"the response body ({int(declared):,} bytes declared)",
+                                 limit)
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > limit:
+                if quiet:
+                    return bytes(body[:limit])
+                raise self.too_large(url, "the response body", limit)
+        return bytes(body)
+
     async def _check(self, response: Any, url: str) -> None:
         if response.status_code >= 400:
-            text = (await response.aread()).decode("utf-8", "replace")
+            text = (await self._read_capped(response, url, MAX_ERROR_BYTES, quiet=True)
+                    ).decode("utf-8", "replace")
             raise map_status(response.status_code, text, response.headers,
                              provider=self.provider, model=self.model, url=url,
                              key_hint=self.key_hint)
@@ -273,13 +310,21 @@ class HTTPTransport:
                       headers: Mapping[str, str] | None = None, files: Any = None,
                       data: Any = None, params: Any = None) -> Any:
         """Send a request; return the httpx.Response (status already checked)."""
+        httpx = import_httpx(self.extra)
         try:
             async with _ServerTurn(url):
-                response = await self.client().request(method, url, json=json_body,
-                                                       files=files, data=data, params=params,
-                                                       headers=dict(headers or {}))
-                await self._check(response, url)
-                await response.aread()
+                client = self.client()
+                sent = client.build_request(method, url, json=json_body, files=files,
+                                            data=data, params=params,
+                                            headers=dict(headers or {}))
+                streamed = await client.send(sent, stream=True)
+                try:
+                    await self._check(streamed, url)
+                    body = await self._read_capped(streamed, url, self.max_response_bytes)
+                finally:
+                    await streamed.aclose()
+                response = httpx.Response(streamed.status_code, headers=streamed.headers,
+                                          content=body, request=sent)
         except ModelError:
             raise
         except Exception as exc:
@@ -308,12 +353,32 @@ class HTTPTransport:
                     "POST", url, json=body, params=params,
                     headers=dict(headers or {})) as response:
                 await self._check(response, url)
-                async for line in response.aiter_lines():
+                async for line in self._lines(response, url):
                     yield line
         except ModelError:
             raise
         except Exception as exc:
             raise self._fail(exc, url) from exc
+
+    async def _lines(self, response: Any, url: str) -> AsyncIterator[str]:
+        """Lines of a streamed body (\n or \r\n endings), each and all bounded."""
+        buffer = bytearray()
+        total = 0
+        async for chunk in response.aiter_bytes():
+            total += len(chunk)
+            if total > self.max_response_bytes:
+                raise self.too_large(url, "the streamed response", self.max_response_bytes)
+            buffer += chunk
+            start = 0
+            while (end := buffer.find(b"\n", start)) >= 0:
+                line = buffer[start:end]
+                yield (line[:-1] if line.endswith(b"\r") else line).decode("utf-8", "replace")
+                start = end + 1
+            del buffer[:start]
+            if len(buffer) > self.max_line_bytes:
+                raise self.too_large(url, "one line of the stream", self.max_line_bytes)
+        if buffer:
+            yield buffer.rstrip(b"\r").decode("utf-8", "replace")
 
     async def stream_sse(self, url: str, body: Any, headers: Mapping[str, str] | None = None,
                          params: Any = None) -> AsyncIterator[tuple[str, str]]:

@@ -96,11 +96,21 @@ class HTTPConfig:
         all_headers = {**(args.pop("default_headers", None) or {}),
                        **(args.pop("headers", None) or {}), **(headers or {})}
         env = " or ".join(self.api_key_env)
+        caps = {}
+        for cap in ("max_response_bytes", "max_line_bytes"):
+            value = args.pop(cap, None)
+            check_type(where, f"client_args.{cap}", value, int, "a number of bytes")
+            if value is not None:
+                if value <= 0:
+                    raise ConfigError(f"{where}: client_args.{cap} must be > 0",
+                                      field=f"client_args.{cap}")
+                caps[cap] = value
         self.transport = HTTPTransport(
             provider=self.provider, extra=self.extra, model=model_name or self.provider,
             timeout=self.timeout, headers=all_headers, verify=args.pop("verify", True),
             proxy=args.pop("proxy", None),
-            key_hint=f"set api_key in the model config{f' or {env}' if env else ''}.")
+            key_hint=f"set api_key in the model config{f' or {env}' if env else ''}.",
+            **caps)
         return args
 
 

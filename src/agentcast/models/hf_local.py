@@ -27,7 +27,6 @@ from agentcast.models.base import ChatModelBase, ModelChunk, Usage, model_event
 from agentcast.models.formatters.common import flatten, multi_speaker, text_of, with_name
 from agentcast.models.formatters.text import format_transcript
 
-
 log = logging.getLogger("agentcast.models")
 
 

@@ -42,7 +42,7 @@ from agentcast.testing._dialects import DIALECTS, Dialect, Reply, chat_dialect, 
 from agentcast.testing._media import PNG_1PX, MediaEndpoints, _estimate
 
 FAULT_KINDS = ("429", "500", "502", "503", "529", "400", "401", "403", "404", "reset",
-               "timeout", "truncate", "malformed", "cutoff")
+               "timeout", "truncate", "malformed", "cutoff", "huge_body", "huge_line")
 TRANSIENT_FAULTS = ("429", "500", "503", "reset", "truncate", "malformed")
 
 
@@ -52,12 +52,16 @@ class Fault:
     "timeout" (sleep ``delay`` s before closing), "truncate" (cut the body or stream
     half-way), "malformed" (a 200 whose JSON does not parse) or "cutoff" (a stream that stops
     half-way with no finish reason but ends cleanly with ``[DONE]``, as llama-cpp-python ends
-    an older stream when a new request arrives)."""
+    an older stream when a new request arrives), "huge_body" (a 200 JSON answer of ``size``
+    bytes, chunked, no Content-Length) or "huge_line" (a stream whose one line has ``size``
+    bytes and no newline). The huge ones are written piece by piece: the server never holds
+    them."""
 
     kind: str
     retry_after: float | None = None
     delay: float | None = None
     message: str | None = None
+    size: int = 150 * 1024 * 1024
 
     def __post_init__(self) -> None:
         self.kind = str(self.kind)
@@ -186,10 +190,13 @@ class OpenAITestServer:
         return self
 
     def fail_next(self, kind: str = "500", n: int = 1, *, retry_after: float | None = None,
-                  delay: float | None = None, message: str | None = None) -> OpenAITestServer:
+                  delay: float | None = None, message: str | None = None,
+                  size: int | None = None) -> OpenAITestServer:
         """Fail the next ``n`` API requests (any endpoint) with this fault."""
         with self._lock:
-            self._faults.extend(Fault(kind, retry_after, delay, message) for _ in range(n))
+            self._faults.extend(
+                Fault(kind, retry_after, delay, message,
+                      *(() if size is None else (size,))) for _ in range(n))
         return self
 
     def inject_faults(self, probability: float, kinds: Iterable[str] = TRANSIENT_FAULTS, *,
@@ -422,6 +429,8 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
                 self._stream([dialect.malformed_frame()], dialect.stream_content_type, False)
             else:
                 self._send(200, b'{"id": "x", "choices": [{"message": {"content": "he')
+        elif fault.kind in ("huge_body", "huge_line"):
+            self._huge(fault)
         elif fault.kind == "cutoff" and kind == "chat":
             self._chat(req, dialect, cut=True, clean=True)
         elif fault.kind in ("truncate", "cutoff"):
@@ -446,6 +455,23 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
             }.get(status, "The server had an error while processing your request.")
             self._json(status, dialect.error(status, message), headers)
 
+    def _huge(self, fault: Fault) -> None:
+        """Write ``fault.size`` bytes of one JSON string value (a body, or one SSE line)."""
+        line = fault.kind == "huge_line"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream" if line else "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        head = b'data: {"choices": [{"delta": {"content": "' if line else \
+            b'{"choices": [{"message": {"content": "'
+        piece = b"a" * (1 << 20)
+        try:
+            for frame in [head, *([piece] * (fault.size // len(piece))), b'"}}]}']:
+                self.wfile.write(f"{len(frame):x}\r\n".encode() + frame + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            self.close_connection = True  # the client stopped reading: as it should
+
     # --- endpoints ----------------------------------------------------------------------
     def _chat(self, req: RecordedRequest, dialect: Dialect, cut: bool = False,
               clean: bool = False) -> None:
@@ -463,7 +489,7 @@ class _Handler(MediaEndpoints, BaseHTTPRequestHandler):
         if dialect.wants_stream(req.path, req.query, req.headers, req.json):
             frames = dialect.stream(reply, model, usage, req.json)
             if clean:  # the first half, no finish reason, then a clean end
-                self._stream(frames[: max(1, (len(frames) - 2) // 2)] + [b"data: [DONE]\n\n"],
+                self._stream([*frames[:max(1, (len(frames) - 2) // 2)], b"data: [DONE]\n\n"],
                              dialect.stream_content_type, False)
                 return
             self._stream(frames, dialect.stream_content_type, cut)
