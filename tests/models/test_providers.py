@@ -318,3 +318,28 @@ def test_multi_party_history_is_laid_out_from_the_speakers_seat(server, provider
     assert "Ann: I bake" not in sent  # no prefix on the model's own turn
     if provider not in ("openai", "azure") or "name" not in sent:
         assert "Bob: I fix bikes." in sent and "Cy: I grow roses." in sent
+
+
+@pytest.mark.parametrize("reply", [
+    '{"name": "add", "arguments": {"a": 1, "b": 2}}',
+    '```json\n{"name": "add", "parameters": {"a": 1, "b": 2}}\n```',
+    '<tool_call>\n{"name": "add", "arguments": "{\\"a\\": 1, \\"b\\": 2}"}\n</tool_call>',
+    '[{"type": "function", "function": {"name": "add", "arguments": {"a": 1, "b": 2}}}]',
+], ids=["plain", "fenced", "tagged", "list"])
+def test_tool_call_written_as_text_runs_as_a_call(server, reply):
+    """A server without tool support answers with the call as JSON text: it is a call."""
+    server.add(reply)
+    resp = run(model_for("openai", server)(ask("1+2?"), tools=TOOLS))
+    assert [(c.name, c.arguments) for c in resp.tool_calls] == [("add", {"a": 1, "b": 2})]
+    assert resp.text == ""
+
+
+@pytest.mark.parametrize("reply", [
+    '{"name": "subtract", "arguments": {"a": 1}}',  # not an offered tool
+    'The call would be {"name": "add", "arguments": {"a": 1, "b": 2}}.',  # prose
+    '{"name": "add", "arguments": {"a": 1, "b": 2}, "answer": 3}',  # an answer object
+])
+def test_json_text_that_is_not_a_call_stays_text(server, reply):
+    server.add(reply)
+    resp = run(model_for("openai", server)(ask("1+2?"), tools=TOOLS))
+    assert resp.tool_calls == [] and resp.text == reply

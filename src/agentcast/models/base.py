@@ -255,6 +255,8 @@ class ChatModelBase:
         try:
             seen = as_seen_by(messages, agent) if agent else messages
             response = await request_with_retries(self, seen, tools, on_chunk, kwargs, policy)
+            if tools and not response.tool_calls and "{" in response.text:
+                take_text_tool_calls(self, response, tools, agent)
             if response.finish_reason == "length":
                 warn_length_cut(self, response, agent,
                                 kwargs.get("max_tokens", self.generate_args.get("max_tokens")))
@@ -278,6 +280,23 @@ class ChatModelBase:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config_name!r})"
+
+
+def take_text_tool_calls(model: Any, response: ModelResponse, tools: list[dict[str, Any]],
+                         agent: str | None) -> None:
+    """A reply that is a tool call written as text (a server without tool support) becomes
+    a real tool call, so it runs instead of being taken as the answer."""
+    from agentcast.models.text_tools import tool_calls_in_text
+
+    calls = tool_calls_in_text(response.text, tools)
+    if calls:
+        import logging
+
+        logging.getLogger("agentcast.models").info(
+            "%s: the reply was %d tool call(s) written as text; running them as calls",
+            model.model_name, len(calls))
+        model_event(model, "text_tool_calls", ", ".join(c.name for c in calls), agent=agent)
+        response.tool_calls, response.text = calls, ""
 
 
 def warn_length_cut(model: Any, response: ModelResponse, agent: str | None,
