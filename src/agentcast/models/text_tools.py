@@ -31,7 +31,7 @@ def _call_of(item: Any, names: set[str], index: int) -> ToolCall | None:
     name = next((item[k] for k in _NAME_KEYS if isinstance(item.get(k), str)), None)
     if name not in names:
         return None
-    args = next((item[k] for k in _ARG_KEYS if k in item), {})
+    args: Any = next((item[k] for k in _ARG_KEYS if k in item), {})
     if isinstance(args, str):
         try:
             args = json.loads(args) if args.strip() else {}
