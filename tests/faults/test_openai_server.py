@@ -174,3 +174,21 @@ def test_stream_cut_off_with_done_but_no_finish_reason_is_retried_and_said(serve
     assert [r.fault for r in server.requests] == ["cutoff", None]
     assert any("cut off" in r.getMessage() for r in caplog.records)
     assert len(events) == 1 and "cut off" in str(events[0]["error"])
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "plain"])
+def test_reply_cut_at_max_tokens_is_warned(server, stream, caplog):
+    from agentcast import hooks
+
+    server.add({"text": "The answer is long and", "finish_reason": "length"})
+    events: list[dict] = []
+    off = hooks.subscribe(lambda kind, data: events.append(data)
+                          if kind == "model_event" else None)
+    try:
+        with caplog.at_level("WARNING", logger="agentcast.models"):
+            resp = run(model_for(server, stream=stream)(ask(), agent="Ann", max_tokens=5))
+    finally:
+        off()
+    assert resp.text == "The answer is long and" and resp.finish_reason == "length"
+    assert [e["event"] for e in events] == ["length_cut"] and events[0]["agent"] == "Ann"
+    assert any("max_tokens=5" in r.getMessage() for r in caplog.records)

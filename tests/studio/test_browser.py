@@ -222,3 +222,24 @@ def test_with_a_token_the_page_works_after_one_tokened_visit(page, demo_runs, de
             assert "needs an access token" in other.inner_text("body")
         finally:
             other.close()
+
+
+def test_a_run_without_prices_shows_no_price_not_zero_dollars(page, tmp_path):
+    """A local model has no price: the studio says so instead of "$0.00000"."""
+    import agentcast as ac
+    from agentcast.observe.run import end_run
+    from agentcast.studio import StudioServer
+    from agentcast.testing import ScriptedModel
+
+    run_dir = tmp_path / "runs"
+    ac.init(run_dir=run_dir, run_name="unpriced", console=False, logger_level="WARNING")
+    agent = ac.DialogAgent("Local", "hi", model=ScriptedModel(["Hello."], "my-local-llm"))
+    agent(ac.Msg("user", "hi", "user")).content
+    end_run()
+    rid = next(p.name for p in run_dir.iterdir() if (p / "store.db").exists())
+    with StudioServer(run_dir) as studio:
+        page.goto(f"{studio.url}#run={rid}")
+        cost = page.locator('[data-testid="run-cost"]')
+        cost.wait_for(timeout=15_000)
+        assert cost.inner_text() == "no price"
+        assert "$0.0" not in page.locator("#run-totals").inner_text()

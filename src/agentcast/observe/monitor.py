@@ -173,9 +173,12 @@ class Usage:
     completion_tokens: int = 0
     cost: Decimal = Decimal(0)
     unpriced_calls: int = 0
+    estimated_calls: int = 0  # calls whose server reported no token counts (estimated)
 
-    def add(self, prompt: int, completion: int, cost: Decimal | None, error: bool) -> None:
+    def add(self, prompt: int, completion: int, cost: Decimal | None, error: bool,
+            estimated: bool = False) -> None:
         self.calls += 1
+        self.estimated_calls += int(estimated)
         self.errors += int(error)
         self.prompt_tokens += prompt
         self.completion_tokens += completion
@@ -188,7 +191,8 @@ class Usage:
         return {"calls": self.calls, "errors": self.errors, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens,
                 "total_tokens": self.prompt_tokens + self.completion_tokens,
-                "cost": float(self.cost), "unpriced_calls": self.unpriced_calls}
+                "cost": float(self.cost), "unpriced_calls": self.unpriced_calls,
+                "estimated_calls": self.estimated_calls}
 
 
 def as_budgets(budgets: Any) -> list[Budget]:
@@ -316,12 +320,15 @@ class Monitor:
         price = self.price(model, config)
         cost = price.cost(prompt, completion) if price is not None else None
         alerts: list[BudgetAlert] = []
+        estimated = bool(getattr(usage, "estimated", False))
         with self._lock:
             error = data.get("error") is not None
-            self.total.add(prompt, completion, cost, error)
-            self.by_model.setdefault(model, Usage()).add(prompt, completion, cost, error)
+            self.total.add(prompt, completion, cost, error, estimated)
+            self.by_model.setdefault(model, Usage()).add(prompt, completion, cost, error,
+                                                         estimated)
             if agent is not None:
-                self.by_agent.setdefault(str(agent), Usage()).add(prompt, completion, cost, error)
+                self.by_agent.setdefault(str(agent), Usage()).add(prompt, completion, cost,
+                                                                  error, estimated)
             key = (agent, config, model)
             for n, (k, claims) in enumerate(self._pending):
                 if k == key:
@@ -375,6 +382,21 @@ class Monitor:
                     "by_agent": {k: v.as_dict() for k, v in sorted(self.by_agent.items())}}
 
 
+def cost_text(u: Mapping[str, Any]) -> str:
+    """Dollars, or "no price" when no call had one (never a made-up $0.000000)."""
+    calls, unpriced = int(u.get("calls", 0) or 0), int(u.get("unpriced_calls", 0) or 0)
+    if calls and unpriced >= calls:
+        return "no price"
+    return f"{u.get('cost', 0):.6f}" + (" + ?" if unpriced else "")
+
+
+def tokens_text(u: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Prompt, completion and total tokens; "~" marks counts that include estimates."""
+    mark = "~" if u.get("estimated_calls") else ""
+    return tuple(f"{mark}{u.get(k, 0)}" for k in  # type: ignore[return-value]
+                 ("prompt_tokens", "completion_tokens", "total_tokens"))
+
+
 def format_usage(usage: Mapping[str, Any], file: Any = None, title: str = "usage") -> None:
     """Print a usage summary (the shape ``Monitor.usage`` and the store return) as tables."""
     from rich.console import Console
@@ -386,11 +408,12 @@ def format_usage(usage: Mapping[str, Any], file: Any = None, title: str = "usage
         for col in (label, "calls", "errors", "prompt", "completion", "total", "cost ($)"):
             table.add_column(col, justify="left" if col == label else "right")
         for name, u in [*rows.items(), ("TOTAL", usage.get("total", {}))]:
-            cost = f"{u.get('cost', 0):.6f}" + (" + ?" if u.get("unpriced_calls") else "")
             table.add_row(str(name), str(u.get("calls", 0)), str(u.get("errors", 0)),
-                          str(u.get("prompt_tokens", 0)), str(u.get("completion_tokens", 0)),
-                          str(u.get("total_tokens", 0)), cost)
+                          *tokens_text(u), cost_text(u))
         console.print(table)
+    if usage.get("total", {}).get("estimated_calls"):
+        console.print("~ includes token counts estimated at 4 characters a token (the "
+                      "server reported none)")
 
 
 def print_usage(file: Any = None) -> dict[str, Any]:

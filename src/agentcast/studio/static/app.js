@@ -27,6 +27,9 @@ function el(tag, attrs, ...kids) {
 const fmtTime = (ts) => ts ? new Date(ts * 1000).toLocaleTimeString([], { hour12: false }) : "";
 const fmtDate = (ts) => ts ? new Date(ts * 1000).toLocaleString([], { hour12: false }) : "-";
 const fmtCost = (c) => c === null || c === undefined ? "" : "$" + (c < 0.01 ? c.toFixed(5) : c.toFixed(4));
+// A usage row's cost: "no price" when none of its calls had a price, never a made-up $0.
+const costOf = (u) => u && u.calls && u.unpriced_calls >= u.calls ? "no price"
+  : (fmtCost(u ? u.cost : 0) || "$0") + (u && u.unpriced_calls ? " + unpriced" : "");
 const fmtInt = (n) => (n || 0).toLocaleString();
 const fmtDur = (s) => s === null || s === undefined ? "" : s < 1 ? Math.round(s * 1000) + " ms" : s.toFixed(2) + " s";
 
@@ -98,7 +101,7 @@ function renderHeader() {
   $("#run-totals").replaceChildren(
     el("span", {}, el("b", { text: fmtInt(i.messages) }), " messages"),
     el("span", {}, el("b", { text: fmtInt(u.total_tokens) }), " tokens"),
-    el("span", {}, el("b", { text: fmtCost(u.cost) || "$0" }), " cost"));
+    el("span", {}, el("b", { "data-testid": "run-cost", text: costOf(u) }), " cost"));
 }
 
 function renderAgents() {
@@ -297,12 +300,12 @@ async function loadUsage() {
     el("thead", {}, el("tr", {}, [title, "calls", "prompt", "completion", "total tokens", "cost"].map((h) => el("th", { text: h })))),
     el("tbody", {}, rows.map((r) => el("tr", {}, el("td", { text: r.label }), el("td", { text: fmtInt(r.calls) }),
       el("td", { text: fmtInt(r.prompt_tokens) }), el("td", { text: fmtInt(r.completion_tokens) }),
-      el("td", { text: fmtInt(r.total_tokens) }), el("td", { text: fmtCost(r.cost) || "$0" })))));
+      el("td", { text: fmtInt(r.total_tokens) }), el("td", { text: costOf(r) })))));
   const legend = (items) => el("div", { class: "legend" }, items.map(([c, n]) => el("span", {}, el("i", { style: "background:" + c }), n)));
   const chart = (title, ...kids) => el("div", { class: "chart" }, el("h3", { text: title }), ...kids);
   $("#usage").replaceChildren(
     el("div", { class: "cards" }, card("model calls", fmtInt(t.calls)), card("prompt tokens", fmtInt(t.prompt_tokens)),
-      card("completion tokens", fmtInt(t.completion_tokens)), card("cost", fmtCost(t.cost) || "$0"),
+      card("completion tokens", fmtInt(t.completion_tokens)), card("cost", costOf(t)),
       t.unpriced_calls ? card("unpriced calls", fmtInt(t.unpriced_calls)) : null),
     chart("Tokens per agent", barChart("tokens per agent", agents, ["prompt_tokens", "completion_tokens"], [null, "#8b95a3"], fmtInt),
       legend([["#8b95a3", "completion tokens (grey)"]].concat(agents.slice(0, 1).map((a) => [a.color, "prompt tokens (agent colour)"])))),
