@@ -183,7 +183,7 @@ def test_reply_cut_at_max_tokens_is_warned(server, stream, caplog):
     server.add({"text": "The answer is long and", "finish_reason": "length"})
     events: list[dict] = []
     off = hooks.subscribe(lambda kind, data: events.append(data)
-                          if kind == "model_event" else None)
+                          if kind == "model_event" and data["event"] == "length_cut" else None)
     try:
         with caplog.at_level("WARNING", logger="agentcast.models"):
             resp = run(model_for(server, stream=stream)(ask(), agent="Ann", max_tokens=5))

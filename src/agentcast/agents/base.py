@@ -16,6 +16,8 @@ from agentcast.runtime.actor import Actor
 settings: dict[str, Any] = {
     "verbose": os.environ.get("AGENTCAST_QUIET", "") in ("", "0"),
     "stream": False,
+    # spinner while a model call runs (agents/progress.py): None = on a terminal only
+    "progress": None,
 }
 
 _PALETTE = ("cyan", "green", "magenta", "yellow", "blue", "bright_red", "bright_cyan",
@@ -49,6 +51,14 @@ def console() -> Any:
 
         _console = Console(highlight=False, soft_wrap=True)
     return _console
+
+
+def use_console(new: Any) -> Any:
+    """Print agents' words (and progress) to ``new`` (a rich Console), e.g. a recording
+    console in a test or an app's own; returns the previous one."""
+    global _console
+    old, _console = _console, new
+    return old
 
 
 class Agent(Actor):
@@ -104,7 +114,17 @@ class Agent(Actor):
             kwargs["on_chunk"] = self._live_printer()
         if isinstance(model, ChatModelBase):
             kwargs.setdefault("agent", self.name)
-        response = await model(messages, **kwargs)
+        token = None
+        if not live and self._is_verbose():
+            from agentcast.agents.progress import board, progress_wanted
+
+            if progress_wanted(settings["progress"], console()):
+                token = board.start(self.name, console())
+        try:
+            response = await model(messages, **kwargs)
+        finally:
+            if token is not None:
+                board.stop(token)
         if live:
             self._streamed = True
             console().print()

@@ -252,6 +252,9 @@ class ChatModelBase:
         started = time.perf_counter()
         error: BaseException | None = None
         response: ModelResponse | None = None
+        if hooks.listeners and agent is not None:  # the studio's "thinking… 12 s"
+            model_event(self, "thinking", f"{agent} is waiting for {self.model_name}",
+                        agent=agent, started=time.time())
         try:
             seen = as_seen_by(messages, agent) if agent else messages
             response = await request_with_retries(self, seen, tools, on_chunk, kwargs, policy)
@@ -268,6 +271,9 @@ class ChatModelBase:
             if response is None:
                 response = ModelResponse(model=self.model_name)
             response.latency = time.perf_counter() - started
+            if hooks.listeners and agent is not None:
+                model_event(self, "thinking_done", f"{agent}: {response.latency:.1f} s",
+                            agent=agent, elapsed=response.latency)
             if hooks.listeners:
                 hooks.emit(
                     "model_call",
