@@ -243,3 +243,25 @@ def test_a_run_without_prices_shows_no_price_not_zero_dollars(page, tmp_path):
         cost.wait_for(timeout=15_000)
         assert cost.inner_text() == "no price"
         assert "$0.0" not in page.locator("#run-totals").inner_text()
+
+
+def test_live_view_shows_who_is_thinking_and_for_how_long(page, tmp_path):
+    from agentcast.studio import StudioServer
+
+    run_dir = tmp_path / "runs"
+    with StudioServer(run_dir) as studio:
+        proc, rid = start_demo(run_dir, "--delay", "3.5")
+        try:
+            page.goto(f"{studio.url}#run={rid}")
+            pill = page.locator('[data-testid="thinking"]').first
+            pill.wait_for(timeout=15_000)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=thinking]')]"
+                ".some(p => /thinking… [1-9]\\d* s/.test(p.textContent))", timeout=10_000)
+            assert proc.wait(timeout=60) == 0
+            page.locator('[data-testid="run-status"]', has_text="finished").wait_for(
+                timeout=10_000)
+            assert page.locator('[data-testid="thinking"]').count() == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()

@@ -81,6 +81,13 @@ function selectRun(id, agent) {
   writeHash(); connect(); showTab(S.tab);
 }
 
+// "Ann thinking… 12 s": the seconds tick between server updates.
+setInterval(() => {
+  for (const p of document.querySelectorAll('[data-testid="thinking"]'))
+    p.textContent = p.dataset.agent + " thinking… " +
+      Math.max(0, Math.round(Date.now() / 1000 - Number(p.dataset.since))) + " s";
+}, 1000);
+
 // --- live stream -----------------------------------------------------------------------------
 function connect() {
   if (S.es) S.es.close();
@@ -99,6 +106,9 @@ function renderHeader() {
     el("span", { class: "pill " + i.status, "data-testid": "run-status", text: i.status }));
   const u = i.usage;
   $("#run-totals").replaceChildren(
+    ...(i.thinking || []).map((t) => el("span", { class: "pill running", "data-testid": "thinking",
+      "data-since": t.since, "data-agent": t.agent, text: t.agent + " thinking… " +
+      Math.max(0, Math.round(Date.now() / 1000 - t.since)) + " s" })),
     el("span", {}, el("b", { text: fmtInt(i.messages) }), " messages"),
     el("span", {}, el("b", { text: fmtInt(u.total_tokens) }), " tokens"),
     el("span", {}, el("b", { "data-testid": "run-cost", text: costOf(u) }), " cost"));
