@@ -343,3 +343,14 @@ def test_json_text_that_is_not_a_call_stays_text(server, reply):
     server.add(reply)
     resp = run(model_for("openai", server)(ask("1+2?"), tools=TOOLS))
     assert resp.tool_calls == [] and resp.text == reply
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "plain"])
+def test_a_reply_cut_at_the_token_limit_is_marked_length(server, provider, stream, caplog):
+    native = {"anthropic": "max_tokens", "gemini": "MAX_TOKENS"}.get(provider, "length")
+    server.add({"text": "A long answer that was", "finish_reason": native})
+    with caplog.at_level("WARNING", logger="agentcast.models"):
+        resp = run(model_for(provider, server, stream=stream)(ask(), agent="Ann"))
+    assert resp.finish_reason == "length"
+    assert any("cut at max_tokens" in r.getMessage() for r in caplog.records)

@@ -187,6 +187,19 @@ def estimate_usage(messages: Sequence[Msg], text: str, calls: Sequence[ToolCall]
     return Usage(max(1, prompt // 4), max(1, out // 4) if out else 0, estimated=True)
 
 
+_LENGTH = frozenset({"length", "max_tokens", "MAX_TOKENS"})
+
+
+def finish_reason_of(raw: Any) -> str | None:
+    """A provider's finish/stop reason in OpenAI's words where they mean the same: a cut
+    at the token limit is "length" everywhere (Anthropic "max_tokens", Gemini
+    "MAX_TOKENS"), so one check warns about it."""
+    if not raw:
+        return None
+    text = str(raw)
+    return "length" if text in _LENGTH else text.lower()
+
+
 def parse_arguments(raw: Any) -> dict[str, Any] | str:
     """Tool-call arguments as a dict when they parse, else the raw string."""
     import json
@@ -203,4 +216,4 @@ def parse_arguments(raw: Any) -> dict[str, Any] | str:
 
 
 __all__ = ["DEFAULT_TIMEOUT", "HTTPChatModel", "HTTPConfig", "estimate_usage",
-           "parse_arguments", "retry_policy", "with_retries"]
+           "finish_reason_of", "parse_arguments", "retry_policy", "with_retries"]
