@@ -30,9 +30,9 @@ from agentcast.exceptions import (
     UnresolvableModelError,
     UnsupportedRequestError,
 )
+from agentcast.faults import TRANSIENT_STATUS  # the one table of retryable statuses
 
 T = TypeVar("T")
-TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 # Exhausted money, not a rate limit. (Gemini says "exceeded your current quota" for per-minute
 # limits too, so that phrase counts only for OpenAI and Azure.)
 _QUOTA_WORDS = ("insufficient_quota", "arrearage", "credit balance is too low")

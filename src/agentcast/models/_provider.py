@@ -8,7 +8,6 @@ environment variable.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -154,23 +153,12 @@ class HTTPChatModel(HTTPConfig, ChatModelBase):
         await self.transport.aclose()
 
 
-async def with_retries(policy: Any, call: Callable[[], Awaitable[T]]) -> T:
+async def with_retries(policy: Any, call: Callable[[], Awaitable[T]], name: str = "") -> T:
     """The retry policy for models that are not chat models (embeddings, images, audio):
-    transient faults are retried with the policy's backoff, anything else raised at once."""
-    from agentcast.faults import classify_error
+    the chat models' policy, deadline included (models/retry.py ``retry_call``)."""
+    from agentcast.models.retry import retry_call
 
-    attempt = 0
-    while True:
-        try:
-            return await call()
-        except Exception as exc:
-            if classify_error(exc) != "transient" or attempt >= policy.max_retries:
-                raise
-            attempt += 1
-            delay = policy.delay_for(attempt, exc)
-            if delay is None:
-                raise
-            await asyncio.sleep(delay)
+    return await retry_call(policy, call, name)
 
 
 def retry_policy(retry: Any, max_retries: Any, timeout: Any) -> Any:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentcast.exceptions import RetriesExhaustedError, UnresolvableModelError
 from agentcast.faults import RetryPolicy, Watchdog, classify_error
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from agentcast.models.base import ChatModelBase
 
 log = logging.getLogger("agentcast.models")
+T = TypeVar("T")
 
 
 class StreamRelay:
@@ -217,6 +218,36 @@ async def request_with_retries(
             await asyncio.sleep(why)
 
 
+async def retry_call(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]],
+                     name: str = "") -> T:
+    """The same retry policy for models that are not chat models (embeddings, images,
+    audio): transient faults retried with the policy's backoff, every attempt and sleep
+    inside the policy's deadline, anything else raised at once."""
+    started = time.monotonic()
+    hard = started + policy.deadline if policy.deadline is not None else None
+    retries = 0
+    while True:
+        try:
+            if hard is None:
+                return await attempt()
+            with Watchdog(None, hard):
+                return await attempt()
+        except Exception as exc:
+            if classify_error(exc) != "transient":
+                raise
+            retries += 1
+            elapsed = time.monotonic() - started
+            why = _give_up_reason(policy, retries, exc, hard, time.monotonic())
+            if isinstance(why, str):
+                raise RetriesExhaustedError(
+                    f"{name}: gave up after {retries} attempt(s) in {elapsed:.1f}s ({why}); "
+                    f"last error: {type(exc).__name__}: {exc}", model=name,
+                    status=_status(exc), attempts=retries) from exc
+            log.warning("%s: %s: %s; retry %d/%d in %.2fs", name, type(exc).__name__, exc,
+                        retries, policy.max_retries, why)
+            await asyncio.sleep(why)
+
+
 def _give_up_reason(
     policy: RetryPolicy, retries: int, exc: BaseException, hard: float | None, now: float
 ) -> str | float:
@@ -236,4 +267,4 @@ def _status(exc: BaseException) -> int | None:
     return status if isinstance(status, int) else None
 
 
-__all__ = ["StreamRelay", "drain", "request_with_retries"]
+__all__ = ["StreamRelay", "drain", "request_with_retries", "retry_call"]
