@@ -7,12 +7,10 @@ iterator of chunks); ``__call__`` drains it, optionally handing each chunk to ``
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from agentcast import hooks
-from agentcast.exceptions import ModelError
 from agentcast.faults import RetryPolicy
 from agentcast.message import Msg
 from agentcast.models.types import ModelChunk, ModelResponse, ToolCall, Usage
@@ -143,97 +141,17 @@ class ChatModelBase:
         config), then ``fault_handler``. ``fallback`` overrides the config's fallback models
         (``()`` turns them off). Other kwargs go to the provider.
         """
+        from agentcast.models.call import CallOptions, run_call
+
         policy = self.retry_policy if retry is None else (
             retry if isinstance(retry, RetryPolicy) else self.retry_policy.with_overrides(retry)
         )
-        try:
-            if parse_func is None and structured_model is None:
-                return await self._request(messages, tools, on_chunk, agent, policy, kwargs)
-            from agentcast.models.parsing import call_parsed
-
-            asked = False
-
-            async def request(msgs: Sequence[Msg], kw: dict[str, Any]) -> ModelResponse:
-                nonlocal asked
-                if asked and on_chunk is not None:
-                    on_chunk(ModelChunk(reset=True))  # a re-ask: a new answer starts
-                asked = True
-                return await self._request(msgs, tools, on_chunk, agent, policy, kw)
-
-            return await call_parsed(
-                self, messages, request, kwargs, parse_func=parse_func,
-                structured_model=structured_model, fault_handler=fault_handler,
-                max_retries=max_retries, agent=agent,
-            )
-        except ModelError as exc:
-            chain = self.fallback if fallback is None else tuple(fallback)
-            if not chain:
-                raise
-            from agentcast.models.fallback import call_chain, falls_back
-
-            if not falls_back(exc, self.fallback_on):
-                raise
-            call_kwargs = dict(
-                kwargs, tools=tools, on_chunk=on_chunk, agent=agent, parse_func=parse_func,
-                fault_handler=fault_handler, max_retries=max_retries,
-                structured_model=structured_model,
-            )
-            return await call_chain(chain, exc, messages, call_kwargs, self.fallback_on)
-
-    async def _request(
-        self,
-        messages: Sequence[Msg],
-        tools: list[dict[str, Any]] | None,
-        on_chunk: ChunkCallback | None,
-        agent: str | None,
-        policy: RetryPolicy,
-        kwargs: dict[str, Any],
-    ) -> ModelResponse:
-        """One request (with its transport retries): guards before, one event after."""
-        from agentcast.models.formatters.common import as_seen_by
-        from agentcast.models.retry import request_with_retries
-
-        if hooks.guards:
-            hooks.check_guards(
-                {"model": self.model_name, "config_name": self.config_name, "agent": agent,
-                 "messages": messages,
-                 "max_tokens": kwargs.get("max_tokens", self.generate_args.get("max_tokens"))}
-            )
-        await self.prepare()
-        started = time.perf_counter()
-        error: BaseException | None = None
-        response: ModelResponse | None = None
-        if hooks.listeners and agent is not None:  # the studio's "thinking… 12 s"
-            model_event(self, "thinking", f"{agent} is waiting for {self.model_name}",
-                        agent=agent, started=time.time())
-        try:
-            seen = as_seen_by(messages, agent) if agent else messages
-            response = await request_with_retries(self, seen, tools, on_chunk, kwargs, policy)
-            if tools and not response.tool_calls and "{" in response.text:
-                take_text_tool_calls(self, response, tools, agent)
-            if response.finish_reason == "length":
-                warn_length_cut(self, response, agent,
-                                kwargs.get("max_tokens", self.generate_args.get("max_tokens")))
-            return response
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            if response is None:
-                response = ModelResponse(model=self.model_name)
-            response.latency = time.perf_counter() - started
-            if hooks.listeners and agent is not None:
-                model_event(self, "thinking_done", f"{agent}: {response.latency:.1f} s",
-                            agent=agent, elapsed=response.latency)
-            if hooks.listeners:
-                hooks.emit(
-                    "model_call",
-                    {"model": self.model_name, "config_name": self.config_name, "agent": agent,
-                     "usage": response.usage, "latency": response.latency,
-                     "retries": max(0, getattr(error, "attempts", 1) - 1) if error is not None
-                     else response.retries, "error": error,
-                     "messages": list(messages), "response": response},
-                )
+        options = CallOptions(
+            tools=tools, on_chunk=on_chunk, agent=agent, parse_func=parse_func,
+            structured_model=structured_model, fault_handler=fault_handler,
+            max_reasks=max_retries, retry=policy,
+            fallback=None if fallback is None else tuple(fallback), provider_args=kwargs)
+        return await run_call(self, messages, options)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config_name!r})"
