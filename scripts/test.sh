@@ -49,7 +49,9 @@ if ! $PY -c "import llama_cpp.server, llama_cpp, sys; sys.exit(llama_cpp.__versi
     CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
     CMAKE_ARGS="-DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DGGML_BLAS=OFF -DGGML_OPENMP=OFF" \
       $PY -m pip wheel -q --disable-pip-version-check --no-deps \
-      "llama-cpp-python==$LLAMA_CPP_VERSION" -w "$WHEELS"
+      "llama-cpp-python==$LLAMA_CPP_VERSION" -w "$WHEELS" \
+      || { echo "error: building llama-cpp-python failed; it needs cmake and a C++ compiler" \
+                "(apt-get install cmake g++)"; exit 1; }
   fi
   $PY -m pip install -q --disable-pip-version-check --find-links "$WHEELS" \
     "llama-cpp-python[server]==$LLAMA_CPP_VERSION"
