@@ -225,7 +225,8 @@ def test_with_a_token_the_page_works_after_one_tokened_visit(page, demo_runs, de
 
 
 def test_a_run_without_prices_shows_no_price_not_zero_dollars(page, tmp_path):
-    """A local model has no price: the studio says so instead of "$0.00000"."""
+    """A local model has no price: the studio says so instead of "$0.00000"; token counts
+    the server did not report are shown as estimates."""
     import agentcast as ac
     from agentcast.observe.run import end_run
     from agentcast.studio import StudioServer
@@ -233,7 +234,9 @@ def test_a_run_without_prices_shows_no_price_not_zero_dollars(page, tmp_path):
 
     run_dir = tmp_path / "runs"
     ac.init(run_dir=run_dir, run_name="unpriced", console=False, logger_level="WARNING")
-    agent = ac.DialogAgent("Local", "hi", model=ScriptedModel(["Hello."], "my-local-llm"))
+    reply = {"text": "Hello.", "usage": {"prompt_tokens": 10, "completion_tokens": 3,
+                                         "estimated": True}}
+    agent = ac.DialogAgent("Local", "hi", model=ScriptedModel([reply], "my-local-llm"))
     agent(ac.Msg("user", "hi", "user")).content
     end_run()
     rid = next(p.name for p in run_dir.iterdir() if (p / "store.db").exists())
@@ -243,6 +246,9 @@ def test_a_run_without_prices_shows_no_price_not_zero_dollars(page, tmp_path):
         cost.wait_for(timeout=15_000)
         assert cost.inner_text() == "no price"
         assert "$0.0" not in page.locator("#run-totals").inner_text()
+        tokens = cards(page, "Local").first.locator('[data-testid="tokens"]')
+        tokens.wait_for(timeout=15_000)
+        assert tokens.inner_text() == "~13 tok"
 
 
 def test_live_view_shows_who_is_thinking_and_for_how_long(page, tmp_path):

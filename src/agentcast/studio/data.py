@@ -206,6 +206,7 @@ class RunData:
                 "time": m["timestamp"] or m["recorded"], "started": m["started"],
                 "ended": m["ended"], "style": self.style(m["sender"]), "model_calls": [],
                 "tool_calls": [], "prompt_tokens": 0, "completion_tokens": 0, "cost": None,
+                "estimated": False,
             }
             if m["started"] is not None and m["ended"] is not None:
                 spans.setdefault(m["sender"], []).append((m["started"], m["ended"], card))
@@ -216,7 +217,8 @@ class RunData:
                 continue
             owner["model_calls"].append({k: c.get(k) for k in (
                 "model", "config_name", "prompt_tokens", "completion_tokens", "cost", "latency",
-                "retries", "error", "n_messages", "response", "ts")})
+                "retries", "error", "n_messages", "response", "ts", "estimated")})
+            owner["estimated"] = owner["estimated"] or bool(c.get("estimated"))
             owner["prompt_tokens"] += c.get("prompt_tokens") or 0
             owner["completion_tokens"] += c.get("completion_tokens") or 0
             if c.get("cost") is not None:

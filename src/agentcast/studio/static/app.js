@@ -145,7 +145,7 @@ function mediaNode(m) {
 }
 
 function callNode(c) {
-  const tokens = (c.prompt_tokens || 0) + " + " + (c.completion_tokens || 0) + " tokens";
+  const tokens = (c.estimated ? "~" : "") + (c.prompt_tokens || 0) + " + " + (c.completion_tokens || 0) + " tokens" + (c.estimated ? " (estimated)" : "");
   return el("div", { class: "call" + (c.error ? " err" : "") },
     el("div", { class: "h" }, el("b", { text: "🧠 " + (c.model || c.config_name || "model") }),
       el("span", { text: tokens }), c.cost !== null ? el("span", { text: fmtCost(c.cost) }) : null,
@@ -180,7 +180,8 @@ function cardNode(c) {
         to.length ? el("span", { text: "→ " + to.join(", ") }) : null,
         el("span", { class: "time", title: fmtDate(c.time), text: fmtTime(c.time) }),
         c.started && c.ended ? el("span", { text: fmtDur(c.ended - c.started) }) : null,
-        tokens ? el("span", { class: "tok", "data-testid": "tokens", text: fmtInt(tokens) + " tok" }) : null,
+        tokens ? el("span", { class: "tok", "data-testid": "tokens", text: (c.estimated ? "~" : "") + fmtInt(tokens) + " tok",
+          title: c.estimated ? "estimated: the server reported no token counts" : "" }) : null,
         c.cost !== null ? el("span", { class: "cost", text: fmtCost(c.cost) }) : null),
       c.content ? el("div", { class: "content" + (c.json ? " json" : ""), text: c.content }) : null,
       c.media.length ? el("div", { class: "media" }, c.media.map(mediaNode)) : null,
