@@ -19,7 +19,9 @@ STANCES = {"Pro": "for", "Con": "against", "Skeptic": "unsure about"}
 
 def debater(name: str, stance: str) -> FunctionModel:
     def speak(messages: list[ac.Msg]) -> str:
-        heard = [m for m in messages if m.role == "assistant" and m.name != name]
+        # A model sees the others' words as user turns naming them (its own as assistant).
+        heard = [m for m in messages
+                 if m.role != "system" and m.name not in (name, "Moderator")]
         others = sorted({m.name for m in heard})
         reply = f"I am {stance} it. I have heard {len(heard)} arguments"
         return reply + (f" from {', '.join(others)}." if others else ".")
@@ -30,7 +32,7 @@ def debater(name: str, stance: str) -> FunctionModel:
 def judge_model(messages: list[ac.Msg]) -> str:
     counts: dict[str, int] = {}
     for m in messages:
-        if m.role == "assistant":
+        if m.role != "system" and m.name not in ("Moderator", "Judge"):
             counts[m.name] = counts.get(m.name, 0) + len(str(m.content))
     if not counts:
         return "No arguments were made."

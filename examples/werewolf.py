@@ -21,9 +21,11 @@ the game runs with no network and no key and always ends. With a model, real LLM
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import re
+import sys
 from collections import Counter
 from typing import Any
 
@@ -60,6 +62,32 @@ PHASES: dict[str, tuple[list[str], Any, list[str]]] = {
 }
 
 
+log = logging.getLogger("werewolf")
+
+# What a player does when its reply stays unusable after the re-asks: nothing risky (no
+# potion used, no vote, the discussion ends), so one bad reply cannot crash the game.
+DEFAULT_ACTIONS: dict[str, dict[str, Any]] = {
+    "wolf_discussion": {"finish_discussion": True},
+    "wolf_vote": {"vote": None},
+    "witch_antidote": {"use_antidote": False},
+    "witch_poison": {"use_poison": False, "target": None},
+    "seer_check": {"target": None},
+    "day_discussion": {},
+    "day_vote": {"vote": None},
+}
+
+
+def default_action(name: str, phase: str) -> Any:
+    """The fault handler for one player and phase: a safe default action, logged."""
+
+    def handler(response: Any, error: BaseException) -> dict[str, Any]:
+        log.warning("%s gave no usable %s reply (%s); using the default action", name, phase,
+                    str(error).splitlines()[0][:200])
+        return {"thought": "", "speech": "(says nothing)", **DEFAULT_ACTIONS[phase]}
+
+    return handler
+
+
 def truthy(value: Any) -> bool:
     """A JSON yes (models sometimes answer "true" or "yes" as strings)."""
     return value is True or str(value).strip().lower() in ("true", "yes")
@@ -68,7 +96,9 @@ def truthy(value: Any) -> bool:
 class Game:
     """The moderator: plain Python that runs the phases and keeps the true state."""
 
-    def __init__(self, model: Any, seed: int, show_thoughts: bool = False) -> None:
+    def __init__(self, model: Any, seed: int, show_thoughts: bool = False,
+                 max_rounds: int = MAX_ROUNDS) -> None:
+        self.max_rounds = max_rounds
         self.rng = random.Random(seed)
         roles = ROLES[:]
         self.rng.shuffle(roles)
@@ -103,6 +133,7 @@ class Game:
         keys, content, meta = PHASES[phase]
         agent = self.players[name]
         agent.parser = JsonDictParser(keys)
+        agent.fault_handler = default_action(name, phase)
         agent.keys_to_content = content
         agent.keys_to_metadata = meta or False
         lines = [text, f"TASK: {phase}", f"CANDIDATES: {', '.join(candidates)}"]
@@ -229,7 +260,7 @@ class Game:
     def play(self) -> str:
         print("🎲 Roles: " + ", ".join(f"{n} {ICONS[self.role[n]]} {self.role[n]}"
                                        for n in self.names))
-        for round_no in range(1, MAX_ROUNDS + 1):
+        for round_no in range(1, self.max_rounds + 1):
             dead = self.night(round_no)
             if dead:
                 print(f"  💀 {', '.join(dead)} died.")
@@ -266,7 +297,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.model_config:
         ac.init(model_configs=args.model_config, run_dir=None, logger_level="WARNING")
     game = Game(args.model, args.seed, args.show_thoughts)
-    winner = game.play()
+    try:
+        winner = game.play()
+    except (ac.AgentCallError, ac.AgentcastError) as exc:
+        # Once, without the chained traceback: the cause is in the message.
+        original = getattr(exc, "original", None) or exc
+        print(f"\n❌ The game stopped: {type(original).__name__}: {original}", file=sys.stderr)
+        return 1
     print(f"\n🏆 Winner: {winner}!  Survivors: "
           + ", ".join(f"{p} ({game.role[p]})" for p in game.alive))
     return 0

@@ -19,6 +19,8 @@ Three branches, because three different people must act on them::
     │   │   ├── TransientModelError       429 / 5xx / timeout / reset (retried first)
     │   │   │   └── RetriesExhaustedError     still failing after the retry policy gave up
     │   │   ├── UnresolvableModelError    401/403, unknown model, quota: never retried
+    │   │   │   ├── UnsupportedRequestError   the server refused a feature (response_format)
+    │   │   │   └── ResponseTooLargeError     a body or stream line over the size cap
     │   │   └── ResponseParseError        output still unusable after repair and re-asks
     │   ├── BudgetExceeded            a call refused because it would pass a budget
     │   ├── SandboxError              the code sandbox could not run the code at all
@@ -179,6 +181,25 @@ class RetriesExhaustedError(TransientModelError):
 
 class UnresolvableModelError(ModelError):
     """Never retried: bad credentials, unknown model, exhausted quota. Says what to fix."""
+
+
+class UnsupportedRequestError(UnresolvableModelError):
+    """The server refused a request feature it does not support (``feature`` names it, e.g.
+    ``response_format``): structured output falls back to a weaker mode instead of retrying."""
+
+    def __init__(self, message: str, *, model: str = "", status: int | None = None,
+                 feature: str = "") -> None:
+        super().__init__(message, model=model, status=status)
+        self.feature = feature
+
+
+class ResponseTooLargeError(UnresolvableModelError):
+    """A response body or one stream line passed its size cap (``limit`` bytes); reading
+    stopped there, so a runaway or hostile server cannot fill memory."""
+
+    def __init__(self, message: str, *, model: str = "", limit: int = 0) -> None:
+        super().__init__(message, model=model)
+        self.limit = limit
 
 
 class ResponseParseError(ModelError):

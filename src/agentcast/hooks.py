@@ -15,6 +15,9 @@ Event kinds (``kind`` string, ``data`` dict):
   reservation (what the guards reserved for the call, settled by the monitor; or None)
 - ``"tool_call"``: data: name, arguments, status, duration, agent, error
 - ``"agent_event"``: anything else worth recording. data: agent, event, detail
+- ``"model_event"``: something a model call should say while or after it runs. data: model,
+  config_name, agent (or None), event ("retry", "length_cut", "structured_fallback",
+  "thinking", "thinking_done"), detail (str), and per event: error, elapsed
 
 Guards run *before* a model call and may raise (``BudgetExceeded``) to refuse it. A guard
 may write into ``info``: ``reservation`` (a handle it wants back in the ``model_call`` event)

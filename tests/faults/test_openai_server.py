@@ -150,3 +150,45 @@ def test_dict_dialog_agent_over_the_wire(server):
     body = server.requests[0].json
     assert body["response_format"] == {"type": "json_object"}
     assert '"vote"' in body["messages"][-1]["content"]
+
+
+def test_stream_cut_off_with_done_but_no_finish_reason_is_retried_and_said(server, caplog):
+    """llama-cpp-python ends an older stream with [DONE] and no finish_reason when a new
+    request arrives: that is a truncated answer, not a short one."""
+    from agentcast import hooks
+
+    server.add("The quick brown fox jumps over the lazy dog.")
+    server.fail_next("cutoff")
+    model = model_for(server, stream=True)
+    events: list[dict] = []
+    unsubscribe = hooks.subscribe(
+        lambda kind, data: events.append(data)
+        if kind == "model_event" and data["event"] == "retry" else None)
+    try:
+        with caplog.at_level("WARNING", logger="agentcast.models"):
+            resp = run(model(ask()))
+    finally:
+        unsubscribe()
+    assert resp.text == "The quick brown fox jumps over the lazy dog."
+    assert resp.retries == 1
+    assert [r.fault for r in server.requests] == ["cutoff", None]
+    assert any("cut off" in r.getMessage() for r in caplog.records)
+    assert len(events) == 1 and "cut off" in str(events[0]["error"])
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "plain"])
+def test_reply_cut_at_max_tokens_is_warned(server, stream, caplog):
+    from agentcast import hooks
+
+    server.add({"text": "The answer is long and", "finish_reason": "length"})
+    events: list[dict] = []
+    off = hooks.subscribe(lambda kind, data: events.append(data)
+                          if kind == "model_event" and data["event"] == "length_cut" else None)
+    try:
+        with caplog.at_level("WARNING", logger="agentcast.models"):
+            resp = run(model_for(server, stream=stream)(ask(), agent="Ann", max_tokens=5))
+    finally:
+        off()
+    assert resp.text == "The answer is long and" and resp.finish_reason == "length"
+    assert [e["event"] for e in events] == ["length_cut"] and events[0]["agent"] == "Ann"
+    assert any("max_tokens=5" in r.getMessage() for r in caplog.records)

@@ -180,7 +180,8 @@ def test_diverging_retry_tells_the_printer_to_reset():
 
 def test_retries_reported_in_model_call_event():
     events: list[dict] = []
-    unsubscribe = hooks.subscribe(lambda kind, data: events.append(data))
+    unsubscribe = hooks.subscribe(
+        lambda kind, data: events.append(data) if kind == "model_call" else None)
     try:
         model = ScriptedModel([TransientModelError("x"), "ok"], retry=FAST)
         run(model(ask(), agent="alice"))

@@ -123,3 +123,20 @@ def test_media_config_errors_name_the_field():
         build_model({"config_name": "x", "model_type": "openai_tts", "model_name": "tts-1",
                      "api_key": "k", "save_dir": 3})
     assert info.value.field == "save_dir"
+
+
+@pytest.mark.parametrize("kind", ["openai_embedding", "openai_tts"])
+def test_non_chat_models_keep_the_deadline(server, kind):
+    """Embeddings and media share the chat models' retry policy, deadline included: a
+    server that stalls every request cannot hold the call past it."""
+    import time
+
+    from agentcast.exceptions import RetriesExhaustedError
+
+    model = openai_cfg(server, kind, "m", retry={"initial_delay": 0.01, "max_retries": 5,
+                                                 "deadline": 1.0, "timeout": 30})
+    server.fail_next("timeout", n=6, delay=1.8)
+    started = time.monotonic()
+    with pytest.raises(RetriesExhaustedError, match="deadline"):
+        model.embed_sync(["x"]) if kind == "openai_embedding" else model.synthesize_sync("x")
+    assert time.monotonic() - started < 1.7

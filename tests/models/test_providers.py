@@ -280,3 +280,77 @@ def test_status_mapping_details():
     bad_key = {"error": {"code": 400, "message": "API key not valid. Please pass a valid "
                                                  "API key.", "status": "INVALID_ARGUMENT"}}
     assert "authentication failed" in str(mapped(400, bad_key, "gemini"))
+
+
+def _role_of(body, needle: str) -> str | None:
+    """The role of the innermost turn (a dict with a role) whose text holds ``needle``."""
+    found = None
+    if isinstance(body, dict):
+        for value in body.values():
+            found = found or _role_of(value, needle)
+        if found is None and "role" in body and needle in json.dumps(body):
+            found = body["role"]
+    elif isinstance(body, list):
+        for value in body:
+            found = found or _role_of(value, needle)
+    return found
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_multi_party_history_is_laid_out_from_the_speakers_seat(server, provider):
+    """Ann's own turns are the model's (assistant); Bob's and Cy's are user turns that name
+    them; nobody's "Name:" prefix is put in the model's own mouth."""
+    from agentcast import Msg
+
+    server.add("ok")
+    history = [Msg("system", "You are Ann.", "system"),
+               Msg("Moderator", "Introduce yourselves.", "user"),
+               Msg("Ann", "I bake bread.", "assistant"),
+               Msg("Bob", "I fix bikes.", "assistant"),
+               Msg("Cy", "I grow roses.", "assistant")]
+    run(model_for(provider, server)(history, agent="Ann"))
+    body = server.requests[0].json
+    own = {"assistant", "model"}
+    assert _role_of(body, "I bake bread.") in own
+    assert _role_of(body, "I fix bikes.") not in own
+    assert _role_of(body, "I grow roses.") not in own
+    sent = json.dumps(body)
+    assert "Ann: I bake" not in sent  # no prefix on the model's own turn
+    if provider not in ("openai", "azure") or "name" not in sent:
+        assert "Bob: I fix bikes." in sent and "Cy: I grow roses." in sent
+
+
+@pytest.mark.parametrize("reply", [
+    '{"name": "add", "arguments": {"a": 1, "b": 2}}',
+    '```json\n{"name": "add", "parameters": {"a": 1, "b": 2}}\n```',
+    '<tool_call>\n{"name": "add", "arguments": "{\\"a\\": 1, \\"b\\": 2}"}\n</tool_call>',
+    '[{"type": "function", "function": {"name": "add", "arguments": {"a": 1, "b": 2}}}]',
+], ids=["plain", "fenced", "tagged", "list"])
+def test_tool_call_written_as_text_runs_as_a_call(server, reply):
+    """A server without tool support answers with the call as JSON text: it is a call."""
+    server.add(reply)
+    resp = run(model_for("openai", server)(ask("1+2?"), tools=TOOLS))
+    assert [(c.name, c.arguments) for c in resp.tool_calls] == [("add", {"a": 1, "b": 2})]
+    assert resp.text == ""
+
+
+@pytest.mark.parametrize("reply", [
+    '{"name": "subtract", "arguments": {"a": 1}}',  # not an offered tool
+    'The call would be {"name": "add", "arguments": {"a": 1, "b": 2}}.',  # prose
+    '{"name": "add", "arguments": {"a": 1, "b": 2}, "answer": 3}',  # an answer object
+])
+def test_json_text_that_is_not_a_call_stays_text(server, reply):
+    server.add(reply)
+    resp = run(model_for("openai", server)(ask("1+2?"), tools=TOOLS))
+    assert resp.tool_calls == [] and resp.text == reply
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "plain"])
+def test_a_reply_cut_at_the_token_limit_is_marked_length(server, provider, stream, caplog):
+    native = {"anthropic": "max_tokens", "gemini": "MAX_TOKENS"}.get(provider, "length")
+    server.add({"text": "A long answer that was", "finish_reason": native})
+    with caplog.at_level("WARNING", logger="agentcast.models"):
+        resp = run(model_for(provider, server, stream=stream)(ask(), agent="Ann"))
+    assert resp.finish_reason == "length"
+    assert any("cut at max_tokens" in r.getMessage() for r in caplog.records)

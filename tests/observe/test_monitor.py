@@ -217,3 +217,21 @@ def test_agent_call_refused_by_budget_surfaces_as_typed_error(run_dir):
     with pytest.raises(AgentCallError) as info:
         _ = x.content
     assert isinstance(info.value.original, BudgetExceeded)
+
+
+def test_estimated_tokens_and_missing_prices_are_marked():
+    """Counts a server did not report are estimates, and say so; no price is not $0."""
+    from agentcast.models.base import Usage
+    from agentcast.observe.monitor import Monitor, format_usage
+
+    monitor = Monitor()
+    monitor.record({"model": "my-local-llm", "agent": "Ann",
+                    "usage": Usage(100, 20, estimated=True)})
+    monitor.record({"model": "my-local-llm", "agent": "Ann", "usage": Usage(50, 10)})
+    usage = monitor.usage()
+    assert usage["total"]["estimated_calls"] == 1 and usage["total"]["unpriced_calls"] == 2
+    out = io.StringIO()
+    format_usage(usage, file=out)
+    text = out.getvalue()
+    assert "~180" in text and "estimated" in text
+    assert "no price" in text and "0.000000" not in text

@@ -91,3 +91,36 @@ def test_critique_revises_a_semantic_error():
 def test_two_agent_chat_runs_code():
     out = run("two_agent_chat.py")
     assert "exitcode: 0" in out and "summary: The sentence has 9 words." in out
+
+
+def _run_werewolf_with(tmp_path, source: str) -> subprocess.CompletedProcess:
+    (tmp_path / "badplayers.py").write_text(source)
+    config = tmp_path / "models.json"
+    config.write_text(json.dumps([{"config_name": "bad", "model_type": "function",
+                                   "function": "badplayers:player"}]))
+    env = {k: v for k, v in os.environ.items() if k != "AGENTCAST_QUIET"}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / "werewolf.py"), "--model-config", str(config),
+         "--model", "bad"], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        timeout=120, cwd=EXAMPLES.parent, env=env)
+
+
+def test_werewolf_survives_replies_that_stay_unusable(tmp_path):
+    """Every reply is unusable even after the re-asks: each player falls back to a default
+    action (logged), and the game still ends."""
+    proc = _run_werewolf_with(tmp_path, "def player(messages):\n    return 'I refuse.'\n")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "🏆 Winner:" in proc.stdout
+    assert "using the default action" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_werewolf_error_prints_once_without_a_traceback(tmp_path):
+    proc = _run_werewolf_with(tmp_path, (
+        "from agentcast.exceptions import UnresolvableModelError\n"
+        "def player(messages):\n"
+        "    raise UnresolvableModelError('bad key: set OPENAI_API_KEY')\n"))
+    assert proc.returncode == 1
+    assert proc.stderr.count("bad key: set OPENAI_API_KEY") == 1, proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -276,3 +276,52 @@ def test_two_studios_in_one_browser_keep_their_own_cookies(page, demo_runs, demo
         again = page.goto(f"{a.url}#run={demo_rid}")  # no token in the address now
         assert again is not None and again.status == 200
         cards(page, "Painter").first.wait_for(timeout=15_000)
+
+
+def test_a_run_without_prices_shows_no_price_not_zero_dollars(page, tmp_path):
+    """A local model has no price: the studio says so instead of "$0.00000"; token counts
+    the server did not report are shown as estimates."""
+    import agentcast as ac
+    from agentcast.observe.run import end_run
+    from agentcast.studio import StudioServer
+    from agentcast.testing import ScriptedModel
+
+    run_dir = tmp_path / "runs"
+    ac.init(run_dir=run_dir, run_name="unpriced", console=False, logger_level="WARNING")
+    reply = {"text": "Hello.", "usage": {"prompt_tokens": 10, "completion_tokens": 3,
+                                         "estimated": True}}
+    agent = ac.DialogAgent("Local", "hi", model=ScriptedModel([reply], "my-local-llm"))
+    agent(ac.Msg("user", "hi", "user")).content
+    end_run()
+    rid = next(p.name for p in run_dir.iterdir() if (p / "store.db").exists())
+    with StudioServer(run_dir) as studio:
+        page.goto(f"{studio.url}#run={rid}")
+        cost = page.locator('[data-testid="run-cost"]')
+        cost.wait_for(timeout=15_000)
+        assert cost.inner_text() == "no price"
+        assert "$0.0" not in page.locator("#run-totals").inner_text()
+        tokens = cards(page, "Local").first.locator('[data-testid="tokens"]')
+        tokens.wait_for(timeout=15_000)
+        assert tokens.inner_text() == "~13 tok"
+
+
+def test_live_view_shows_who_is_thinking_and_for_how_long(page, tmp_path):
+    from agentcast.studio import StudioServer
+
+    run_dir = tmp_path / "runs"
+    with StudioServer(run_dir) as studio:
+        proc, rid = start_demo(run_dir, "--delay", "3.5")
+        try:
+            page.goto(f"{studio.url}#run={rid}")
+            pill = page.locator('[data-testid="thinking"]').first
+            pill.wait_for(timeout=15_000)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=thinking]')]"
+                ".some(p => /thinking… [1-9]\\d* s/.test(p.textContent))", timeout=10_000)
+            assert proc.wait(timeout=60) == 0
+            page.locator('[data-testid="run-status"]', has_text="finished").wait_for(
+                timeout=10_000)
+            assert page.locator('[data-testid="thinking"]').count() == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()

@@ -19,11 +19,14 @@ if TYPE_CHECKING:
     from agentcast.agents.base import Agent as Agent
     from agentcast.agents.base import agent_style as agent_style
     from agentcast.agents.base import console as console
+    from agentcast.agents.base import use_console as use_console
     from agentcast.agents.dialog import DialogAgent as DialogAgent
     from agentcast.agents.dict_dialog import DictDialogAgent as DictDialogAgent
     from agentcast.agents.dict_dialog import select_keys as select_keys
     from agentcast.agents.programmer import ProgrammerAgent as ProgrammerAgent
     from agentcast.agents.programmer import extract_code as extract_code
+    from agentcast.agents.progress import ProgressBoard as ProgressBoard
+    from agentcast.agents.progress import progress_wanted as progress_wanted
     from agentcast.agents.react import ReActAgent as ReActAgent
     from agentcast.agents.text_to_image import TextToImageAgent as TextToImageAgent
     from agentcast.agents.text_to_image import store_media as store_media
@@ -48,6 +51,9 @@ _EXPORTS: dict[str, str] = {
     "set_input_provider": "agentcast.agents.user",
     "store_media": "agentcast.agents.text_to_image",
     "input_provider": "agentcast.agents.user",
+    "use_console": "agentcast.agents.base",
+    "ProgressBoard": "agentcast.agents.progress",
+    "progress_wanted": "agentcast.agents.progress",
 }
 
 __all__ = [
@@ -56,6 +62,7 @@ __all__ = [
     "DialogAgent",
     "DictDialogAgent",
     "ProgrammerAgent",
+    "ProgressBoard",
     "ReActAgent",
     "TextToImageAgent",
     "UserAgent",
@@ -63,9 +70,11 @@ __all__ = [
     "console",
     "extract_code",
     "input_provider",
+    "progress_wanted",
     "select_keys",
     "set_input_provider",
     "store_media",
+    "use_console",
 ]
 
 __getattr__, __dir__ = lazy_exports("agentcast.agents", globals(), _EXPORTS)

@@ -17,6 +17,8 @@ from agentcast.runtime.actor import Actor
 settings: dict[str, Any] = {
     "verbose": os.environ.get("AGENTCAST_QUIET", "") in ("", "0"),
     "stream": False,
+    # spinner while a model call runs (agents/progress.py): None = on a terminal only
+    "progress": None,
 }
 
 _PALETTE = ("cyan", "green", "magenta", "yellow", "blue", "bright_red", "bright_cyan",
@@ -50,6 +52,14 @@ def console() -> Any:
 
         _console = Console(highlight=False, soft_wrap=True)
     return _console
+
+
+def use_console(new: Any) -> Any:
+    """Print agents' words (and progress) to ``new`` (a rich Console), e.g. a recording
+    console in a test or an app's own; returns the previous one."""
+    global _console
+    old, _console = _console, new
+    return old
 
 
 class Agent(Actor):
@@ -112,21 +122,31 @@ class Agent(Actor):
             kwargs["on_chunk"] = self._live_printer()
         if isinstance(model, ChatModelBase):
             kwargs.setdefault("agent", self.name)
-        durable = hooks.durable
+        token = None
+        if not live and self._is_verbose():
+            from agentcast.agents.progress import board, progress_wanted
 
-        async def one(m: Any) -> ModelResponse:
-            if durable is None:
-                return await m(messages, **kwargs)  # type: ignore[no-any-return]
-            # journaled: answered from the record when this call already ran
-            return await durable.model_call(  # type: ignore[no-any-return]
-                messages, lambda: m(messages, **kwargs), config=m.config_name)
+            if progress_wanted(settings["progress"], console()):
+                token = board.start(self.name, console())
+        try:
+            durable = hooks.durable
 
-        if hooks.guards:  # a budget may refuse the call; its on_exceed says what then
-            from agentcast.durable.budgets import call_with_budget_actions
+            async def one(m: Any) -> ModelResponse:
+                if durable is None:
+                    return await m(messages, **kwargs)  # type: ignore[no-any-return]
+                # journaled: answered from the record when this call already ran
+                return await durable.model_call(  # type: ignore[no-any-return]
+                    messages, lambda: m(messages, **kwargs), config=m.config_name)
 
-            response = await call_with_budget_actions(self.name, model, one)
-        else:
-            response = await one(model)
+            if hooks.guards:  # a budget may refuse the call; its on_exceed says what then
+                from agentcast.durable.budgets import call_with_budget_actions
+
+                response = await call_with_budget_actions(self.name, model, one)
+            else:
+                response = await one(model)
+        finally:
+            if token is not None:
+                board.stop(token)
         if live:
             self._streamed = True
             console().print()

@@ -119,9 +119,8 @@ class DictDialogAgent(DialogAgent):
             return {**common, "structured_model": self.schema}
         prompt.append(Msg("system", self.parser.instruction, role="user"))
         model = self.model
-        if isinstance(self.parser, JsonDictParser) and isinstance(model, ChatModelBase) and (
-            model.supports_json_mode or model.supports_json_schema
-        ):
+        if isinstance(self.parser, JsonDictParser) and isinstance(model, ChatModelBase) and \
+                model.structured_output != "prompt":
             common["response_format"] = {"type": "json_object"}
         return {**common, "parse_func": self.parser}
 

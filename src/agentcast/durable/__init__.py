@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from agentcast.durable.replay import decode_result as decode_result
     from agentcast.durable.replay import encode_model_response as encode_model_response
     from agentcast.durable.replay import encode_result as encode_result
+    from agentcast.durable.replay import journaled_model_call as journaled_model_call
     from agentcast.durable.replay import msg_fingerprint as msg_fingerprint
     from agentcast.durable.session import RESUME_ENV as RESUME_ENV
     from agentcast.durable.session import active as active
@@ -70,6 +71,7 @@ _EXPORTS: dict[str, str] = {
     "decode_result": "agentcast.durable.replay",
     "encode_model_response": "agentcast.durable.replay",
     "decode_model_response": "agentcast.durable.replay",
+    "journaled_model_call": "agentcast.durable.replay",
 }
 
 __all__ = [
@@ -92,6 +94,7 @@ __all__ = [
     "encode_model_response",
     "encode_result",
     "gated",
+    "journaled_model_call",
     "list_requests",
     "msg_fingerprint",
     "request",

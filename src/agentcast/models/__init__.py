@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from agentcast.models.base import ModelResponse as ModelResponse
     from agentcast.models.base import ToolCall as ToolCall
     from agentcast.models.base import Usage as Usage
+    from agentcast.models.base import model_event as model_event
+    from agentcast.models.base import take_text_tool_calls as take_text_tool_calls
+    from agentcast.models.base import warn_length_cut as warn_length_cut
+    from agentcast.models.call import CallOptions as CallOptions
+    from agentcast.models.call import guarded_request as guarded_request
+    from agentcast.models.call import run_call as run_call
     from agentcast.models.dashscope_chat import DashScopeChatModel as DashScopeChatModel
     from agentcast.models.dashscope_media import (
         DashScopeImageSynthesisModel as DashScopeImageSynthesisModel,
@@ -89,6 +95,8 @@ if TYPE_CHECKING:
     from agentcast.models.retry import StreamRelay as StreamRelay
     from agentcast.models.retry import drain as drain
     from agentcast.models.retry import request_with_retries as request_with_retries
+    from agentcast.models.retry import retry_call as retry_call
+    from agentcast.models.text_tools import tool_calls_in_text as tool_calls_in_text
 
 # public name -> module that defines it (one line each; keep the three lists in step)
 _EXPORTS: dict[str, str] = {
@@ -166,11 +174,20 @@ _EXPORTS: dict[str, str] = {
     "schema_instruction": "agentcast.models.parsing",
     "tool_config": "agentcast.models.gemini_chat",
     "validate_model_config": "agentcast.models.registry",
+    "model_event": "agentcast.models.base",
+    "take_text_tool_calls": "agentcast.models.base",
+    "warn_length_cut": "agentcast.models.base",
+    "CallOptions": "agentcast.models.call",
+    "run_call": "agentcast.models.call",
+    "guarded_request": "agentcast.models.call",
+    "retry_call": "agentcast.models.retry",
+    "tool_calls_in_text": "agentcast.models.text_tools",
 }
 
 __all__ = [
     "AnthropicChatModel",
     "AzureOpenAIChatModel",
+    "CallOptions",
     "ChatModel",
     "ChatModelBase",
     "DashScopeChatModel",
@@ -228,9 +245,11 @@ __all__ = [
     "filter_keys",
     "generation_config",
     "get_model",
+    "guarded_request",
     "import_litellm",
     "known_model_types",
     "load_model_configs",
+    "model_event",
     "parse_json",
     "prepare_structured",
     "read_config_file",
@@ -240,9 +259,14 @@ __all__ = [
     "repair_json",
     "request_with_retries",
     "resolve_model_string",
+    "retry_call",
+    "run_call",
     "schema_instruction",
+    "take_text_tool_calls",
+    "tool_calls_in_text",
     "tool_config",
     "validate_model_config",
+    "warn_length_cut",
 ]
 
 __getattr__, __dir__ = lazy_exports("agentcast.models", globals(), _EXPORTS)

@@ -26,19 +26,29 @@ from agentcast.exceptions import (
     ConfigError,
     MissingExtraError,
     ModelError,
+    ResponseTooLargeError,
     TransientModelError,
     UnresolvableModelError,
+    UnsupportedRequestError,
 )
+from agentcast.faults import TRANSIENT_STATUS  # the one table of retryable statuses
 
 T = TypeVar("T")
-TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 # Exhausted money, not a rate limit. (Gemini says "exceeded your current quota" for per-minute
 # limits too, so that phrase counts only for OpenAI and Azure.)
 _QUOTA_WORDS = ("insufficient_quota", "arrearage", "credit balance is too low")
 _OPENAI_QUOTA = "exceeded your current quota"
 CLIENT_ARG_KEYS = frozenset({"base_url", "timeout", "headers", "default_headers", "organization",
                              "project", "api_version", "azure_endpoint", "azure_deployment",
-                             "verify", "proxy", "max_retries", "host"})
+                             "verify", "proxy", "max_retries", "host", "max_response_bytes",
+                             "max_line_bytes"})
+# Caps on what a server may send, so that a runaway or hostile one cannot fill memory: a
+# whole body (JSON answers, images, audio) and one line of a stream (SSE / NDJSON). Reading
+# stops at the cap with ResponseTooLargeError. client_args.max_response_bytes /
+# max_line_bytes change them per model.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = 8 * 1024 * 1024
+MAX_ERROR_BYTES = 64 * 1024  # an error body is only read for its message
 
 
 def import_httpx(extra: str) -> Any:
@@ -123,6 +133,14 @@ def map_status(status: int, text: str, headers: Mapping[str, str], *, provider: 
         return UnresolvableModelError(
             f"{where}: quota or billing exhausted (HTTP {status}): {detail}. Check the "
             "account's plan and billing; retrying will not help.", model=model, status=status)
+    if status >= 400 and status not in (401, 403, 404, 408, 429) and \
+            "response_format" in text.lower():
+        # A server without structured output (llama-cpp-python answers 500 or 422 to a
+        # json_schema response_format): retrying the same request cannot help.
+        return UnsupportedRequestError(
+            f"{where}: the server refused the request's response_format (HTTP {status}): "
+            f"{detail}. Set structured_output to 'json_object' or 'prompt' in the model "
+            "config.", model=model, status=status, feature="response_format")
     if status in TRANSIENT_STATUS:
         after = parse_retry_after(headers)
         if after is None:
@@ -183,14 +201,58 @@ def _note_secrets(url: str, headers: Mapping[str, str] | None, params: Any) -> N
     secrets.register_headers(params)
 
 
+# Servers seen ending a stream when another request arrived (llama-cpp-python's default
+# interrupt_requests): from then on this process sends them one request at a time, or two
+# agents sharing such a server would cut each other's answers (and their retries) forever.
+_ONE_AT_A_TIME: set[str] = set()
+_SERVER_LOCKS: weakref.WeakKeyDictionary[Any, dict[str, asyncio.Lock]] = \
+    weakref.WeakKeyDictionary()
+
+
+def server_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def one_at_a_time(url: str) -> bool:
+    """Whether requests to this URL's server are being serialised."""
+    return server_of(url) in _ONE_AT_A_TIME
+
+
+class _ServerTurn:
+    """Holds the server's lock (when it has one) for the length of one request."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self, url: str) -> None:
+        self._lock: asyncio.Lock | None = None
+        server = server_of(url)
+        if server in _ONE_AT_A_TIME:
+            locks = _SERVER_LOCKS.setdefault(asyncio.get_running_loop(), {})
+            self._lock = locks.setdefault(server, asyncio.Lock())
+
+    async def __aenter__(self) -> None:
+        if self._lock is not None:
+            await self._lock.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._lock is not None:
+            self._lock.release()
+
+
 class HTTPTransport:
     """An httpx.AsyncClient per event loop (a client must not cross loops), JSON requests,
     SSE and NDJSON streams, and error mapping."""
 
     def __init__(self, *, provider: str, extra: str, model: str, timeout: float,
                  headers: Mapping[str, str] | None = None, verify: Any = True,
-                 proxy: str | None = None, key_hint: str = "") -> None:
+                 proxy: str | None = None, key_hint: str = "",
+                 max_response_bytes: int = MAX_RESPONSE_BYTES,
+                 max_line_bytes: int = MAX_LINE_BYTES) -> None:
         self.provider, self.extra, self.model = provider, extra, model
+        self.max_response_bytes, self.max_line_bytes = max_response_bytes, max_line_bytes
         self.timeout, self.headers = timeout, dict(headers or {})
         self.verify, self.proxy, self.key_hint = verify, proxy, key_hint
         secrets.register_headers(self.headers)  # so that no error text or log can carry them
@@ -222,9 +284,34 @@ class HTTPTransport:
                                timeout=self.timeout)
         return mapped if mapped is not None else exc
 
+    def too_large(self, url: str, what: str, limit: int) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"{self.provider} model {self.model!r}: {what} from {url} is larger than "
+            f"{limit:,} bytes; reading stopped there. Raise client_args."
+            f"{'max_line_bytes' if 'line' in what else 'max_response_bytes'} if it is "
+            "expected.", model=self.model, limit=limit)
+
+    async def _read_capped(self, response: Any, url: str, limit: int,
+                           quiet: bool = False) -> bytes:
+        """The body, refused (or, with ``quiet``, cut) past ``limit`` bytes without reading
+        the rest."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit and not quiet:
+            raise self.too_large(url, f"the response body ({int(declared):,} bytes declared)",
+                                 limit)
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > limit:
+                if quiet:
+                    return bytes(body[:limit])
+                raise self.too_large(url, "the response body", limit)
+        return bytes(body)
+
     async def _check(self, response: Any, url: str) -> None:
         if response.status_code >= 400:
-            text = (await response.aread()).decode("utf-8", "replace")
+            text = (await self._read_capped(response, url, MAX_ERROR_BYTES, quiet=True)
+                    ).decode("utf-8", "replace")
             raise map_status(response.status_code, text, response.headers,
                              provider=self.provider, model=self.model, url=url,
                              key_hint=self.key_hint)
@@ -234,12 +321,21 @@ class HTTPTransport:
                       data: Any = None, params: Any = None) -> Any:
         """Send a request; return the httpx.Response (status already checked)."""
         _note_secrets(url, headers, params)
+        httpx = import_httpx(self.extra)
         try:
-            response = await self.client().request(method, url, json=json_body, files=files,
-                                                   data=data, params=params,
-                                                   headers=dict(headers or {}))
-            await self._check(response, url)
-            await response.aread()
+            async with _ServerTurn(url):
+                client = self.client()
+                sent = client.build_request(method, url, json=json_body, files=files,
+                                            data=data, params=params,
+                                            headers=dict(headers or {}))
+                streamed = await client.send(sent, stream=True)
+                try:
+                    await self._check(streamed, url)
+                    body = await self._read_capped(streamed, url, self.max_response_bytes)
+                finally:
+                    await streamed.aclose()
+                response = httpx.Response(streamed.status_code, headers=streamed.headers,
+                                          content=body, request=sent)
         except ModelError:
             raise
         except Exception as exc:
@@ -265,15 +361,36 @@ class HTTPTransport:
         """POST and yield the response body line by line (without line endings)."""
         _note_secrets(url, headers, params)
         try:
-            async with self.client().stream("POST", url, json=body, params=params,
-                                            headers=dict(headers or {})) as response:
+            async with _ServerTurn(url), self.client().stream(
+                    "POST", url, json=body, params=params,
+                    headers=dict(headers or {})) as response:
                 await self._check(response, url)
-                async for line in response.aiter_lines():
+                async for line in self._lines(response, url):
                     yield line
         except ModelError:
             raise
         except Exception as exc:
             raise self._fail(exc, url) from exc
+
+    async def _lines(self, response: Any, url: str) -> AsyncIterator[str]:
+        """Lines of a streamed body (\n or \r\n endings), each and all bounded."""
+        buffer = bytearray()
+        total = 0
+        async for chunk in response.aiter_bytes():
+            total += len(chunk)
+            if total > self.max_response_bytes:
+                raise self.too_large(url, "the streamed response", self.max_response_bytes)
+            buffer += chunk
+            start = 0
+            while (end := buffer.find(b"\n", start)) >= 0:
+                line = buffer[start:end]
+                yield (line[:-1] if line.endswith(b"\r") else line).decode("utf-8", "replace")
+                start = end + 1
+            del buffer[:start]
+            if len(buffer) > self.max_line_bytes:
+                raise self.too_large(url, "one line of the stream", self.max_line_bytes)
+        if buffer:
+            yield buffer.rstrip(b"\r").decode("utf-8", "replace")
 
     async def stream_sse(self, url: str, body: Any, headers: Mapping[str, str] | None = None,
                          params: Any = None) -> AsyncIterator[tuple[str, str]]:
@@ -296,9 +413,27 @@ class HTTPTransport:
         if data:
             yield event, "\n".join(data)
 
-    def truncated(self, url: str) -> TransientModelError:
+    def interrupted(self, url: str) -> TransientModelError:
+        """A stream ended cleanly but without a finish reason: the server cut it, as
+        llama-cpp-python does when another request arrives. From now on this process sends
+        that server one request at a time (said once, in the log)."""
+        server = server_of(url)
+        if server not in _ONE_AT_A_TIME:
+            _ONE_AT_A_TIME.add(server)
+            import logging
+
+            logging.getLogger("agentcast.models").warning(
+                "%s cut a stream short (no finish_reason before [DONE]), as a server that "
+                "interrupts a running request for a new one does; agentcast now sends it one "
+                "request at a time. For llama-cpp-python, start it with --interrupt_requests "
+                "False to queue requests instead.", server)
+        return self.truncated(url, "no finish_reason before [DONE]; the server ended the "
+                              "stream, e.g. for another request")
+
+    def truncated(self, url: str, why: str = "") -> TransientModelError:
         return TransientModelError(f"{self.provider} model {self.model!r}: the stream from {url} "
-                                   "ended before the answer was complete", model=self.model)
+                                   "ended before the answer was complete (cut off"
+                                   + (f": {why})" if why else ")"), model=self.model)
 
 
 def run_sync(awaitable: Awaitable[T]) -> T:

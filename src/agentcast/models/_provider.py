@@ -8,7 +8,6 @@ environment variable.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -21,7 +20,8 @@ from agentcast.models.formatters.common import arguments_json, flatten, text_of
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 60.0
 # Config keys ChatModelBase consumes (retry policy, fallbacks); anything else is a typo.
-BASE_CONFIG_KEYS = frozenset({"retry", "max_retries", "timeout", "fallback", "fallback_on"})
+BASE_CONFIG_KEYS = frozenset({"retry", "max_retries", "timeout", "fallback", "fallback_on",
+                              "structured_output"})
 
 
 class HTTPConfig:
@@ -95,11 +95,21 @@ class HTTPConfig:
         all_headers = {**(args.pop("default_headers", None) or {}),
                        **(args.pop("headers", None) or {}), **(headers or {})}
         env = " or ".join(self.api_key_env)
+        caps = {}
+        for cap in ("max_response_bytes", "max_line_bytes"):
+            value = args.pop(cap, None)
+            check_type(where, f"client_args.{cap}", value, int, "a number of bytes")
+            if value is not None:
+                if value <= 0:
+                    raise ConfigError(f"{where}: client_args.{cap} must be > 0",
+                                      field=f"client_args.{cap}")
+                caps[cap] = value
         self.transport = HTTPTransport(
             provider=self.provider, extra=self.extra, model=model_name or self.provider,
             timeout=self.timeout, headers=all_headers, verify=args.pop("verify", True),
             proxy=args.pop("proxy", None),
-            key_hint=f"set api_key in the model config{f' or {env}' if env else ''}.")
+            key_hint=f"set api_key in the model config{f' or {env}' if env else ''}.",
+            **caps)
         return args
 
 
@@ -143,23 +153,12 @@ class HTTPChatModel(HTTPConfig, ChatModelBase):
         await self.transport.aclose()
 
 
-async def with_retries(policy: Any, call: Callable[[], Awaitable[T]]) -> T:
+async def with_retries(policy: Any, call: Callable[[], Awaitable[T]], name: str = "") -> T:
     """The retry policy for models that are not chat models (embeddings, images, audio):
-    transient faults are retried with the policy's backoff, anything else raised at once."""
-    from agentcast.faults import classify_error
+    the chat models' policy, deadline included (models/retry.py ``retry_call``)."""
+    from agentcast.models.retry import retry_call
 
-    attempt = 0
-    while True:
-        try:
-            return await call()
-        except Exception as exc:
-            if classify_error(exc) != "transient" or attempt >= policy.max_retries:
-                raise
-            attempt += 1
-            delay = policy.delay_for(attempt, exc)
-            if delay is None:
-                raise
-            await asyncio.sleep(delay)
+    return await retry_call(policy, call, name)
 
 
 def retry_policy(retry: Any, max_retries: Any, timeout: Any) -> Any:
@@ -173,7 +172,20 @@ def estimate_usage(messages: Sequence[Msg], text: str, calls: Sequence[ToolCall]
     """A 4-characters-a-token estimate for servers that report no usage."""
     prompt = sum(len(text_of(m)) for m in flatten(list(messages)))
     out = len(text) + sum(len(arguments_json(c.arguments)) for c in calls)
-    return Usage(max(1, prompt // 4), max(1, out // 4) if out else 0)
+    return Usage(max(1, prompt // 4), max(1, out // 4) if out else 0, estimated=True)
+
+
+_LENGTH = frozenset({"length", "max_tokens", "MAX_TOKENS"})
+
+
+def finish_reason_of(raw: Any) -> str | None:
+    """A provider's finish/stop reason in OpenAI's words where they mean the same: a cut
+    at the token limit is "length" everywhere (Anthropic "max_tokens", Gemini
+    "MAX_TOKENS"), so one check warns about it."""
+    if not raw:
+        return None
+    text = str(raw)
+    return "length" if text in _LENGTH else text.lower()
 
 
 def parse_arguments(raw: Any) -> dict[str, Any] | str:
@@ -192,4 +204,4 @@ def parse_arguments(raw: Any) -> dict[str, Any] | str:
 
 
 __all__ = ["DEFAULT_TIMEOUT", "HTTPChatModel", "HTTPConfig", "estimate_usage",
-           "parse_arguments", "retry_policy", "with_retries"]
+           "finish_reason_of", "parse_arguments", "retry_policy", "with_retries"]

@@ -14,7 +14,7 @@ from typing import Any
 from agentcast.exceptions import TransientModelError
 from agentcast.message import Msg
 from agentcast.models._http import map_status
-from agentcast.models._provider import HTTPChatModel, parse_arguments
+from agentcast.models._provider import HTTPChatModel, finish_reason_of, parse_arguments
 from agentcast.models.base import ModelChunk, ToolCall, Usage
 from agentcast.models.formatters.anthropic import (
     anthropic_tool_choice,
@@ -75,6 +75,7 @@ class AnthropicChatModel(HTTPChatModel):
         blocks: dict[int, dict[str, Any]] = {}
         prompt = completion = 0
         done = False
+        stop: str | None = None
         async for event, payload in t.stream_sse(url, body, headers):
             data = t.parse(payload, url)
             kind = data.get("type", event)
@@ -100,6 +101,7 @@ class AnthropicChatModel(HTTPChatModel):
                     blocks.setdefault(int(data.get("index", 0)), {"partial": ""})
                     blocks[int(data.get("index", 0))]["partial"] += delta.get("partial_json", "")
             elif kind == "message_delta":
+                stop = (data.get("delta") or {}).get("stop_reason") or stop
                 usage = data.get("usage") or {}
                 completion = int(usage.get("output_tokens") or completion)
             elif kind == "message_stop":
@@ -109,7 +111,8 @@ class AnthropicChatModel(HTTPChatModel):
         calls = [ToolCall(b.get("id", f"toolu_{i}"), b.get("name", ""),
                           parse_arguments(b["partial"]) if b["partial"] else b.get("input") or {})
                  for i, b in sorted(blocks.items()) if b.get("type") == "tool_use"]
-        yield ModelChunk(tool_calls=calls or None, usage=Usage(prompt, completion))
+        yield ModelChunk(tool_calls=calls or None, usage=Usage(prompt, completion),
+                         finish_reason=finish_reason_of(stop))
 
     def _parse_complete(self, data: Any, url: str) -> ModelChunk:
         if not isinstance(data, dict) or not isinstance(data.get("content"), list):
@@ -121,6 +124,7 @@ class AnthropicChatModel(HTTPChatModel):
                  for b in data["content"] if b.get("type") == "tool_use"]
         usage = data.get("usage") or {}
         return ModelChunk(delta=text, tool_calls=calls or None, raw=data,
+                          finish_reason=finish_reason_of(data.get("stop_reason")),
                           usage=Usage(int(usage.get("input_tokens") or 0),
                                       int(usage.get("output_tokens") or 0)))
 

@@ -9,65 +9,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from agentcast import hooks
-from agentcast.exceptions import ModelError
 from agentcast.faults import RetryPolicy
 from agentcast.message import Msg
+from agentcast.models.types import ModelChunk, ModelResponse, ToolCall, Usage
 
-
-@dataclass(slots=True)
-class Usage:
-    """Token counts of one call."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-
-@dataclass(slots=True)
-class ToolCall:
-    """A function call the model asked for. ``arguments`` is parsed JSON when it parsed."""
-
-    id: str
-    name: str
-    arguments: dict[str, Any] | str
-
-
-@dataclass(slots=True)
-class ModelChunk:
-    """One piece of a streamed answer."""
-
-    delta: str = ""
-    tool_calls: list[ToolCall] | None = None  # complete calls, when the provider has them
-    usage: Usage | None = None
-    raw: Any = None
-    # A retried stream (or a fallback model) is starting over with different text: a live
-    # printer should mark what it showed as abandoned. See models/retry.py.
-    reset: bool = False
-
-
-@dataclass
-class ModelResponse:
-    """What a model call returns."""
-
-    text: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    parsed: Any = None
-    usage: Usage = field(default_factory=Usage)
-    model: str = ""
-    latency: float = 0.0
-    retries: int = 0  # transport retries (accessibility errors) behind this response
-    reasks: int = 0  # times the model was asked again after an unusable reply
-    raw: Any = None
-
+# The value types live in models/types.py; re-exported here, where callers import them.
+__all__ = ["STRUCTURED_MODES", "ChatModel", "ChatModelBase", "ChunkCallback", "ModelChunk",
+           "ModelResponse", "ToolCall", "Usage", "model_event", "take_text_tool_calls",
+           "warn_length_cut"]
 
 ChunkCallback = Callable[[ModelChunk], Any]
+# How structured output is asked for, strongest first: the server enforces the schema; the
+# server enforces JSON and the schema is in the prompt; only the prompt asks.
+STRUCTURED_MODES = ("json_schema", "json_object", "prompt")
+
+
+def model_event(model: Any, event: str, detail: str, agent: str | None = None,
+                **extra: Any) -> None:
+    """Tell listeners (monitor, studio, run store) what a call is doing or had to do."""
+    if hooks.listeners:
+        hooks.emit("model_event", {"model": getattr(model, "model_name", str(model)),
+                                   "config_name": getattr(model, "config_name", ""),
+                                   "agent": agent, "event": event, "detail": detail, **extra})
 
 
 @runtime_checkable
@@ -99,9 +65,11 @@ class ChatModelBase:
     or ``UnresolvableModelError`` from it. The constructor consumes these config keys, so
     providers should pass ``**kwargs`` on: ``generate_args``, ``retry`` (a RetryPolicy or its
     fields), ``max_retries`` and ``timeout`` (shortcuts into it), ``fallback`` and
-    ``fallback_on``. ``self.retry_policy.timeout`` is the HTTP read timeout to give an SDK
+    ``fallback_on``, ``structured_output``. ``self.retry_policy.timeout`` is the HTTP read timeout to give an SDK
     client, whose own retries must be off. Set ``supports_json_schema`` / ``supports_json_mode``
-    when the provider takes ``response_format`` in the OpenAI form.
+    when the provider takes ``response_format`` in the OpenAI form; ``structured_output``
+    (config: "json_schema" | "json_object" | "prompt") says what this server really accepts
+    and is lowered for good when the server refuses a mode (models/parsing.py).
     """
 
     model_type: str = "base"
@@ -116,6 +84,16 @@ class ChatModelBase:
             kwargs.pop("retry", None), max_retries=kwargs.pop("max_retries", None),
             timeout=kwargs.pop("timeout", "default"),
         )
+        self.structured_output = kwargs.pop("structured_output", None) or (
+            "json_schema" if self.supports_json_schema else
+            "json_object" if self.supports_json_mode else "prompt")
+        if self.structured_output not in STRUCTURED_MODES:
+            from agentcast.exceptions import ConfigError
+
+            raise ConfigError(
+                f"model config {self.config_name!r}: field 'structured_output' must be one of "
+                f"{', '.join(map(repr, STRUCTURED_MODES))}, got {self.structured_output!r}",
+                field="structured_output")
         self.fallback: tuple[Any, ...] = ()
         self.fallback_on: tuple[str, ...] = ("transient",)
         fallback, fallback_on = kwargs.pop("fallback", None), kwargs.pop("fallback_on", None)
@@ -128,6 +106,11 @@ class ChatModelBase:
         self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None, **kwargs: Any
     ) -> AsyncIterator[ModelChunk]:
         raise NotImplementedError
+
+    async def prepare(self) -> None:
+        """One-time work before the first call (loading weights), run outside every call's
+        timeout and deadline so that a slow load is neither a timeout nor retried. Default:
+        nothing."""
 
     def attempt_stream(
         self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None = None, **kwargs: Any
@@ -143,7 +126,7 @@ class ChatModelBase:
         """The stream of one attempt, without retries, but admitted by the budget guards and
         reported (usage included) like any call; ``__call__(on_chunk=...)`` streams with
         every fault layer."""
-        kwargs, reservation = self._admit(messages, tools, agent, kwargs)
+        kwargs, reservation = self.admit(messages, tools, agent, kwargs)
         started = time.perf_counter()
         response = ModelResponse(model=self.model_name)
         error: BaseException | None = None
@@ -160,10 +143,10 @@ class ChatModelBase:
         finally:
             response.text = "".join(parts)
             response.latency = time.perf_counter() - started
-            self._report(messages, agent, response, error, reservation)
+            self.report(messages, agent, response, error, reservation)
 
-    def _admit(self, messages: Sequence[Msg], tools: list[dict[str, Any]] | None,
-               agent: str | None, kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    def admit(self, messages: Sequence[Msg], tools: list[dict[str, Any]] | None,
+              agent: str | None, kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any]:
         """Run the pre-call guards. A guard may set a completion cap (``max_tokens``) that
         the call did not have, so that what it reserved is a real bound: it is sent along.
         Returns the (maybe capped) kwargs and the guards' reservation handle."""
@@ -178,8 +161,10 @@ class ChatModelBase:
             kwargs = {**kwargs, "max_tokens": info["max_tokens"]}
         return kwargs, info.get("reservation")
 
-    def _report(self, messages: Sequence[Msg], agent: str | None, response: ModelResponse,
-                error: BaseException | None, reservation: Any) -> None:
+    def report(self, messages: Sequence[Msg], agent: str | None, response: ModelResponse,
+               error: BaseException | None, reservation: Any) -> None:
+        """Emit the call's one ``model_call`` event (usage, latency, error), which also
+        settles the guards' reservation to what the call really used."""
         if hooks.listeners:
             hooks.emit(
                 "model_call",
@@ -214,70 +199,47 @@ class ChatModelBase:
         config), then ``fault_handler``. ``fallback`` overrides the config's fallback models
         (``()`` turns them off). Other kwargs go to the provider.
         """
+        from agentcast.models.call import CallOptions, run_call
+
         policy = self.retry_policy if retry is None else (
             retry if isinstance(retry, RetryPolicy) else self.retry_policy.with_overrides(retry)
         )
-        try:
-            if parse_func is None and structured_model is None:
-                return await self._request(messages, tools, on_chunk, agent, policy, kwargs)
-            from agentcast.models.parsing import call_parsed
-
-            asked = False
-
-            async def request(msgs: Sequence[Msg], kw: dict[str, Any]) -> ModelResponse:
-                nonlocal asked
-                if asked and on_chunk is not None:
-                    on_chunk(ModelChunk(reset=True))  # a re-ask: a new answer starts
-                asked = True
-                return await self._request(msgs, tools, on_chunk, agent, policy, kw)
-
-            return await call_parsed(
-                self, messages, request, kwargs, parse_func=parse_func,
-                structured_model=structured_model, fault_handler=fault_handler,
-                max_retries=max_retries,
-            )
-        except ModelError as exc:
-            chain = self.fallback if fallback is None else tuple(fallback)
-            if not chain:
-                raise
-            from agentcast.models.fallback import call_chain, falls_back
-
-            if not falls_back(exc, self.fallback_on):
-                raise
-            call_kwargs = dict(
-                kwargs, tools=tools, on_chunk=on_chunk, agent=agent, parse_func=parse_func,
-                fault_handler=fault_handler, max_retries=max_retries,
-                structured_model=structured_model,
-            )
-            return await call_chain(chain, exc, messages, call_kwargs, self.fallback_on)
-
-    async def _request(
-        self,
-        messages: Sequence[Msg],
-        tools: list[dict[str, Any]] | None,
-        on_chunk: ChunkCallback | None,
-        agent: str | None,
-        policy: RetryPolicy,
-        kwargs: dict[str, Any],
-    ) -> ModelResponse:
-        """One request (with its transport retries): guards before, one event after."""
-        from agentcast.models.retry import request_with_retries
-
-        kwargs, reservation = self._admit(messages, tools, agent, kwargs)
-        started = time.perf_counter()
-        error: BaseException | None = None
-        response: ModelResponse | None = None
-        try:
-            response = await request_with_retries(self, messages, tools, on_chunk, kwargs, policy)
-            return response
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            if response is None:
-                response = ModelResponse(model=self.model_name)
-            response.latency = time.perf_counter() - started
-            self._report(messages, agent, response, error, reservation)
+        options = CallOptions(
+            tools=tools, on_chunk=on_chunk, agent=agent, parse_func=parse_func,
+            structured_model=structured_model, fault_handler=fault_handler,
+            max_reasks=max_retries, retry=policy,
+            fallback=None if fallback is None else tuple(fallback), provider_args=kwargs)
+        return await run_call(self, messages, options)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config_name!r})"
+
+
+def take_text_tool_calls(model: Any, response: ModelResponse, tools: list[dict[str, Any]],
+                         agent: str | None) -> None:
+    """A reply that is a tool call written as text (a server without tool support) becomes
+    a real tool call, so it runs instead of being taken as the answer."""
+    from agentcast.models.text_tools import tool_calls_in_text
+
+    calls = tool_calls_in_text(response.text, tools)
+    if calls:
+        import logging
+
+        logging.getLogger("agentcast.models").info(
+            "%s: the reply was %d tool call(s) written as text; running them as calls",
+            model.model_name, len(calls))
+        model_event(model, "text_tool_calls", ", ".join(c.name for c in calls), agent=agent)
+        response.tool_calls, response.text = calls, ""
+
+
+def warn_length_cut(model: Any, response: ModelResponse, agent: str | None,
+                    max_tokens: Any) -> None:
+    """A reply cut at max_tokens looks complete but is not: say so, once per reply."""
+    import logging
+
+    detail = (f"the reply{f' to {agent}' if agent else ''} was cut at max_tokens="
+              f"{max_tokens if max_tokens is not None else '(server default)'} "
+              f"(finish_reason 'length', {len(response.text)} characters); raise max_tokens "
+              "or ask for a shorter answer")
+    logging.getLogger("agentcast.models").warning("%s: %s", model.model_name, detail)
+    model_event(model, "length_cut", detail, agent=agent)

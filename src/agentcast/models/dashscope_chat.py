@@ -14,7 +14,12 @@ from typing import Any, ClassVar
 from agentcast.exceptions import TransientModelError
 from agentcast.message import Msg
 from agentcast.models._http import map_status
-from agentcast.models._provider import HTTPChatModel, estimate_usage, parse_arguments
+from agentcast.models._provider import (
+    HTTPChatModel,
+    estimate_usage,
+    finish_reason_of,
+    parse_arguments,
+)
 from agentcast.models.base import ModelChunk, ToolCall, Usage
 from agentcast.models.formatters.dashscope import format_dashscope
 from agentcast.models.formatters.openai import openai_tools
@@ -74,27 +79,29 @@ class DashScopeChatModel(HTTPChatModel):
         if not stream:
             body = {"model": self.model_name, "input": {"messages": msgs}, "parameters": params}
             data = await t.post_json(url, body, headers)
-            text, calls, usage, _finish = self._parse(data, url, {})
+            text, calls, usage, finish = self._parse(data, url, {})
             yield ModelChunk(delta=text, tool_calls=calls or None,
-                             usage=usage or estimate_usage(messages, text, calls), raw=data)
+                             usage=usage or estimate_usage(messages, text, calls), raw=data,
+                             finish_reason=finish_reason_of(finish.replace("null", "")))
             return
         params["incremental_output"] = True
         body = {"model": self.model_name, "input": {"messages": msgs}, "parameters": params}
         headers.update({"X-DashScope-SSE": "enable", "Accept": "text/event-stream"})
         slots: dict[int, dict[str, Any]] = {}
         final_usage: Usage | None = None
-        finished = False
+        finished = ""
         async for _event, payload in t.stream_sse(url, body, headers):
             text, _calls, usage, finish = self._parse(t.parse(payload, url), url, slots)
             final_usage = usage or final_usage
-            finished = finished or finish not in ("", "null")
+            finished = finish if finish not in ("", "null") else finished
             if text:
                 yield ModelChunk(delta=text)
         if not finished:
             raise t.truncated(url)
         calls = [ToolCall(s["id"] or f"call_{i}", s["name"], parse_arguments(s["arguments"]))
                  for i, s in sorted(slots.items())]
-        yield ModelChunk(tool_calls=calls or None, usage=final_usage or Usage())
+        yield ModelChunk(tool_calls=calls or None, usage=final_usage or Usage(),
+                         finish_reason=finish_reason_of(finished))
 
     def _parse(self, data: Any, url: str, slots: dict[int, dict[str, Any]]
                ) -> tuple[str, list[ToolCall], Usage | None, str]:

@@ -60,7 +60,7 @@ class EmbeddingModelBase:
             def attempt(b: list[str] = batch) -> Any:
                 return self._embed_batch(b)
 
-            vectors, used = await with_retries(self.retry_policy, attempt)
+            vectors, used = await with_retries(self.retry_policy, attempt, self.model_name)
             out += vectors
             usage.prompt_tokens += used
         self.last_usage = usage

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from agentcast.exceptions import TransientModelError, UnresolvableModelError
 from agentcast.message import Msg
 from agentcast.models._http import map_status
-from agentcast.models._provider import HTTPChatModel
+from agentcast.models._provider import HTTPChatModel, finish_reason_of
 from agentcast.models.base import ModelChunk, ToolCall, Usage
 from agentcast.models.formatters.gemini import format_gemini, gemini_tools
 
@@ -101,22 +101,23 @@ class GeminiChatModel(HTTPChatModel):
             data = await t.post_json(url, body, headers)
             text, calls, usage, finish = self._parse(data, url)
             yield ModelChunk(delta=text, tool_calls=calls or None, usage=usage or Usage(),
-                             raw=data)
+                             raw=data, finish_reason=finish_reason_of(finish))
             return
         url = f"{root}:streamGenerateContent"
         all_calls: list[ToolCall] = []
         final_usage: Usage | None = None
-        finished = False
+        finished = ""
         async for _event, payload in t.stream_sse(url, body, headers, {"alt": "sse"}):
             text, calls, usage, finish = self._parse(t.parse(payload, url), url)
             all_calls += calls
             final_usage = usage or final_usage
-            finished = finished or bool(finish)
+            finished = finish or finished
             if text:
                 yield ModelChunk(delta=text)
         if not finished:
             raise t.truncated(url)
-        yield ModelChunk(tool_calls=all_calls or None, usage=final_usage or Usage())
+        yield ModelChunk(tool_calls=all_calls or None, usage=final_usage or Usage(),
+                         finish_reason=finish_reason_of(finished))
 
     def _parse(self, data: Any, url: str) -> tuple[str, list[ToolCall], Usage | None, str]:
         if not isinstance(data, dict):

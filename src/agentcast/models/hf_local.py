@@ -1,8 +1,12 @@
 """A HuggingFace transformers model running in this process (the ``hf`` extra).
 
 ``model_name`` is a hub id or a local directory; ``client_args`` go to ``from_pretrained``.
-Loaded on first use, in a worker thread; generation runs in a thread too and streams tokens
-through ``TextIteratorStreamer``. The prompt is the tokenizer's chat template when it has
+Loaded once, on first use (or ``await model.prepare()``), in a worker thread and outside
+every call's timeout: a 150 s load is not a timeout, and the log and a ``model_event`` say
+it is loading. A GGUF file loads with ``client_args={"gguf_file": "name.gguf"}`` and the
+``hf-gguf`` extra (transformers needs the ``gguf`` and ``accelerate`` packages; the weights are dequantised to
+float32, so expect memory of about 4 bytes a parameter). Generation runs in a thread too and
+streams tokens through ``TextIteratorStreamer``. The prompt is the tokenizer's chat template when it has
 one, else a "name: text" transcript. Tools are not passed (no portable way for local
 models); use a ReAct-style prompt instead.
 """
@@ -10,16 +14,20 @@ models); use a ReAct-style prompt instead.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from agentcast.exceptions import ConfigError, MissingExtraError, UnresolvableModelError
 from agentcast.message import Msg
 from agentcast.models._http import check_type
-from agentcast.models.base import ChatModelBase, ModelChunk, Usage
+from agentcast.models.base import ChatModelBase, ModelChunk, Usage, model_event
 from agentcast.models.formatters.common import flatten, multi_speaker, text_of, with_name
 from agentcast.models.formatters.text import format_transcript
+
+log = logging.getLogger("agentcast.models")
 
 
 class HFLocalChatModel(ChatModelBase):
@@ -54,6 +62,7 @@ class HFLocalChatModel(ChatModelBase):
         self.client_args = dict(client_args or {})
         self.streaming = stream
         self._loaded: tuple[Any, Any] | None = None
+        self.load_seconds = 0.0
         self._load_lock = threading.Lock()
 
     def _load(self) -> tuple[Any, Any]:
@@ -63,6 +72,17 @@ class HFLocalChatModel(ChatModelBase):
                     import transformers
                 except ImportError as exc:
                     raise MissingExtraError("hf", "transformers") from exc
+                if self.client_args.get("gguf_file"):
+                    import importlib.util
+
+                    for package in ("gguf", "accelerate"):
+                        if importlib.util.find_spec(package) is None:
+                            raise MissingExtraError("hf-gguf", package, "loading a GGUF file "
+                                                    "with transformers")
+                started = time.monotonic()
+                log.warning("hf_local: loading %s%s (once; this can take minutes)",
+                            self.model_name, f" ({self.client_args['gguf_file']})"
+                            if self.client_args.get("gguf_file") else "")
                 try:
                     auto_tok: Any = transformers.AutoTokenizer
                     tok = auto_tok.from_pretrained(self.model_name, **self.client_args)
@@ -77,7 +97,18 @@ class HFLocalChatModel(ChatModelBase):
                     model = model.to(self.device)
                 model.eval()
                 self._loaded = (tok, model)
+                self.load_seconds = time.monotonic() - started
+                log.warning("hf_local: %s loaded in %.1f s", self.model_name,
+                            self.load_seconds)
             return self._loaded
+
+    async def prepare(self) -> None:
+        """Load the weights once, outside the call deadline (see ChatModelBase.prepare)."""
+        if self._loaded is None:
+            model_event(self, "loading", f"loading {self.model_name}")
+            await asyncio.to_thread(self._load)
+            model_event(self, "loaded", f"{self.model_name} loaded in "
+                        f"{self.load_seconds:.1f} s", elapsed=self.load_seconds)
 
     def prompt(self, messages: Sequence[Msg], tokenizer: Any) -> str:
         msgs = flatten(list(messages))

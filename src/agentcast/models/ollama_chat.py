@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from agentcast.exceptions import TransientModelError
 from agentcast.message import Msg
 from agentcast.models._http import map_status
-from agentcast.models._provider import HTTPChatModel, parse_arguments
+from agentcast.models._provider import HTTPChatModel, finish_reason_of, parse_arguments
 from agentcast.models.base import ModelChunk, ToolCall, Usage
 from agentcast.models.formatters.ollama import format_ollama
 from agentcast.models.formatters.openai import openai_tools
@@ -73,15 +73,19 @@ class OllamaChatModel(HTTPChatModel):
             data = await t.post_json(url, body, headers)
             text, calls, usage, _done = self._parse(data, url)
             yield ModelChunk(delta=text, tool_calls=calls or None, usage=usage or Usage(),
-                             raw=data)
+                             raw=data, finish_reason=finish_reason_of(data.get("done_reason")))
             return
         all_calls: list[ToolCall] = []
         final: Usage | None = None
         done = False
+        reason = None
         async for line in t.stream_lines(url, body, headers):
             if not line.strip():
                 continue
-            text, calls, usage, is_done = self._parse(t.parse(line, url), url)
+            data = t.parse(line, url)
+            text, calls, usage, is_done = self._parse(data, url)
+            if is_done and isinstance(data, dict):
+                reason = data.get("done_reason")
             all_calls += calls
             final = usage or final
             done = done or is_done
@@ -89,7 +93,8 @@ class OllamaChatModel(HTTPChatModel):
                 yield ModelChunk(delta=text)
         if not done:
             raise t.truncated(url)
-        yield ModelChunk(tool_calls=all_calls or None, usage=final or Usage())
+        yield ModelChunk(tool_calls=all_calls or None, usage=final or Usage(),
+                         finish_reason=finish_reason_of(reason))
 
     def _parse(self, data: Any, url: str) -> tuple[str, list[ToolCall], Usage | None, bool]:
         if not isinstance(data, dict):

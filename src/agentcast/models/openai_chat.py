@@ -2,7 +2,9 @@
 DashScope compatible mode, and any local server (base_url + api_key).
 
 Spoken over httpx (the ``openai`` extra), streamed by default with usage in the last chunk.
-A stream that ends without ``[DONE]`` or a finish reason is a truncated answer: transient.
+A stream without a finish reason is a truncated answer, ``[DONE]`` or not (llama-cpp-python
+ends an older stream with ``[DONE]`` when a new request arrives): transient, so retried, and
+the retry says why.
 """
 
 from __future__ import annotations
@@ -94,10 +96,11 @@ class OpenAIChatModel(HTTPChatModel):
         calls: dict[int, dict[str, Any]] = {}
         usage: Usage | None = None
         text: list[str] = []
-        finished = False
+        finished: str | None = None
+        done = False
         async for _event, payload in t.stream_sse(url, body, headers, params or None):
             if payload.strip() == "[DONE]":
-                finished = True
+                done = True
                 break
             data = t.parse(payload, url)
             if isinstance(data, dict) and data.get("error"):
@@ -121,13 +124,14 @@ class OpenAIChatModel(HTTPChatModel):
                     slot["name"] = fn.get("name") or slot["name"]
                     slot["arguments"] += fn.get("arguments") or ""
                 if choice.get("finish_reason"):
-                    finished = True
+                    finished = str(choice["finish_reason"])
         if not finished:
-            raise t.truncated(url)
+            raise t.interrupted(url) if done else t.truncated(url, "no finish_reason")
         tool_calls = [ToolCall(c["id"] or f"call_{i}", c["name"], parse_arguments(c["arguments"]))
                       for i, c in sorted(calls.items())]
         yield ModelChunk(tool_calls=tool_calls or None,
-                         usage=usage or estimate_usage(messages, "".join(text), tool_calls))
+                         usage=usage or estimate_usage(messages, "".join(text), tool_calls),
+                         finish_reason=finished)
 
     def _parse_complete(self, data: Any, messages: Sequence[Msg], url: str) -> ModelChunk:
         try:
@@ -145,7 +149,9 @@ class OpenAIChatModel(HTTPChatModel):
         u = data.get("usage") or {}
         usage = (Usage(int(u.get("prompt_tokens") or 0), int(u.get("completion_tokens") or 0))
                  if u else estimate_usage(messages, text, calls))
-        return ModelChunk(delta=text, tool_calls=calls or None, usage=usage, raw=data)
+        finish = data["choices"][0].get("finish_reason")
+        return ModelChunk(delta=text, tool_calls=calls or None, usage=usage, raw=data,
+                          finish_reason=str(finish) if finish else None)
 
 
 class AzureOpenAIChatModel(OpenAIChatModel):

@@ -10,10 +10,13 @@ or ``await model(msgs, structured_model=MyPydanticModel)``:
 3. then ``fault_handler(response)`` (or ``fault_handler(response, error)``) supplies the
    result, or :class:`~agentcast.exceptions.ResponseParseError` is raised.
 
-Structured output uses the provider's native JSON-schema mode when the model class says
-``supports_json_schema = True`` (``response_format`` in the OpenAI form is passed to
-``_stream``), JSON mode plus the schema in the prompt when ``supports_json_mode = True``,
-and the schema in the prompt otherwise. Validation happens in every case.
+Structured output is asked for in the model's ``structured_output`` mode (the config's, else
+the strongest its class supports): ``json_schema`` (``response_format`` in the OpenAI form is
+passed to ``_stream``), ``json_object`` (JSON mode plus the schema in the prompt) or
+``prompt`` (the schema in the prompt only). When the server refuses the mode
+(:class:`~agentcast.exceptions.UnsupportedRequestError` naming ``response_format``), the call
+falls back once to the next weaker mode and the model remembers it, so later calls do not
+ask again. Validation happens in every case.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from agentcast.exceptions import ConfigError, ReplyFormatError, ResponseParseError
+from agentcast.exceptions import (
+    ConfigError,
+    ReplyFormatError,
+    ResponseParseError,
+    UnsupportedRequestError,
+)
 from agentcast.message import Msg
-from agentcast.models.base import ModelResponse, Usage
+from agentcast.models.base import STRUCTURED_MODES, ModelResponse, Usage, model_event
 from agentcast.models.repair import repair_json
 
 if TYPE_CHECKING:
@@ -117,27 +125,29 @@ def prepare_structured(
     msgs = list(messages)
     if "response_format" in kwargs:
         return msgs, kwargs  # the caller chose
-    if model.supports_json_schema:
+    mode = model.structured_output
+    if mode == "json_schema":
         kwargs = {**kwargs, "response_format": {
             "type": "json_schema",
             "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(),
                             "strict": False},
         }}
         return msgs, kwargs
-    if model.supports_json_mode:
+    if mode == "json_object":
         kwargs = {**kwargs, "response_format": {"type": "json_object"}}
     msgs.append(Msg("system", schema_instruction(schema), role="user"))
     return msgs, kwargs
 
 
 def reask_messages(base: Sequence[Msg], bad: ModelResponse, error: BaseException,
-                   instruction: str | None) -> list[Msg]:
+                   instruction: str | None, speaker: str | None = None) -> list[Msg]:
     """The original request plus the bad reply and what was wrong with it (only the latest
     failure, so re-asking does not grow the prompt without bound)."""
     note = f"Your previous reply could not be used: {error_text(error)}\nReply again, fixed."
     if instruction:
         note += f" {instruction}"
-    return [*base, Msg("assistant", bad.text, role="assistant"), Msg("system", note, role="user")]
+    return [*base, Msg(speaker or "assistant", bad.text, role="assistant"),
+            Msg("system", note, role="user")]
 
 
 def error_text(error: BaseException) -> str:
@@ -155,8 +165,10 @@ async def call_parsed(
     structured_model: type[Any] | None,
     fault_handler: FaultHandler | None,
     max_retries: int | None,
+    agent: str | None = None,
 ) -> ModelResponse:
-    """Request, parse, re-ask with the error; bounded by ``max_retries`` re-asks."""
+    """Request, parse, re-ask with the error; bounded by ``max_retries`` re-asks. The bad
+    reply is shown back as ``agent``'s own turn."""
     if parse_func is not None and structured_model is not None:
         raise ConfigError("pass parse_func or structured_model, not both", field="parse_func")
     retries = DEFAULT_PARSE_RETRIES if max_retries is None else max_retries
@@ -167,8 +179,9 @@ async def call_parsed(
     if structured_model is not None:
         parser = JsonDictParser(schema=structured_model)
         parse: ParseFunc = parser
-        base, kwargs = prepare_structured(model, base, structured_model, kwargs)
-        instruction = None if model.supports_json_schema else parser.instruction
+        plain = base
+        base, kwargs = prepare_structured(model, plain, structured_model, kwargs)
+        instruction = None if "json_schema" == _format_type(kwargs) else parser.instruction
     else:
         assert parse_func is not None
         parse = parse_func
@@ -176,24 +189,46 @@ async def call_parsed(
     errors: list[BaseException] = []
     transport_retries = 0
     prompt = completion = 0
+    estimated = False
     response = ModelResponse(model=model.model_name)
+    lowered = False
     for attempt in range(retries + 1):
-        response = await request(msgs, kwargs)
+        try:
+            response = await request(msgs, kwargs)
+        except UnsupportedRequestError as exc:
+            current = _format_type(kwargs)
+            if lowered or exc.feature != "response_format" or current is None:
+                raise
+            # The server has no such mode: once, ask in the next weaker one, and remember.
+            lowered = True
+            weaker = "json_object" if current == "json_schema" else "prompt"
+            _lower(model, weaker, exc)
+            kwargs = {k: v for k, v in kwargs.items() if k != "response_format"}
+            if structured_model is not None:
+                base, kwargs = prepare_structured(model, plain, structured_model, kwargs)
+                instruction = parser.instruction
+            elif weaker == "json_object":
+                kwargs["response_format"] = {"type": "json_object"}
+            msgs = base
+            response = await request(msgs, kwargs)
         transport_retries += response.retries
         prompt += response.usage.prompt_tokens
         completion += response.usage.completion_tokens
+        estimated = estimated or response.usage.estimated
         try:
             result = parse(response)
         except Exception as exc:
             errors.append(exc)
             log.info("%s: reply unusable (try %d/%d): %s", model.model_name, attempt + 1,
                      retries + 1, error_text(exc))
-            msgs = reask_messages(base, response, exc, instruction)
+            msgs = reask_messages(base, response, exc, instruction, agent)
             continue
-        return _finish(response, result, attempt, transport_retries, prompt, completion)
+        return _finish(response, result, attempt, transport_retries,
+                       Usage(prompt, completion, estimated))
     if fault_handler is not None:
         result = _call_handler(fault_handler, response, errors[-1])
-        return _finish(response, result, retries, transport_retries, prompt, completion)
+        return _finish(response, result, retries, transport_retries,
+                       Usage(prompt, completion, estimated))
     raise ResponseParseError(
         f"{model.model_name}: reply still unusable after {retries + 1} request(s) "
         f"({retries} re-ask(s)) and no fault_handler; last error: {error_text(errors[-1])}",
@@ -201,8 +236,23 @@ async def call_parsed(
     ) from errors[-1]
 
 
-def _finish(response: ModelResponse, result: Any, reasks: int, retries: int, prompt: int,
-            completion: int) -> ModelResponse:
+def _format_type(kwargs: dict[str, Any]) -> str | None:
+    fmt = kwargs.get("response_format")
+    return str(fmt.get("type")) if isinstance(fmt, dict) and fmt.get("type") else None
+
+
+def _lower(model: ChatModelBase, mode: str, error: BaseException) -> None:
+    """Remember for this model instance that the server cannot do more than ``mode``."""
+    if STRUCTURED_MODES.index(mode) > STRUCTURED_MODES.index(model.structured_output):
+        model.structured_output = mode
+    log.warning("%s: the server refused response_format (%s); structured output falls back "
+                "to %r for this model", model.model_name, error_text(error), mode)
+    model_event(model, "structured_fallback", f"server refused response_format; now {mode!r}",
+                error=error, mode=mode)
+
+
+def _finish(response: ModelResponse, result: Any, reasks: int, retries: int,
+            usage: Usage) -> ModelResponse:
     if isinstance(result, ModelResponse):  # the paper's parse_func returns a response
         response = result
     else:
@@ -210,7 +260,7 @@ def _finish(response: ModelResponse, result: Any, reasks: int, retries: int, pro
     response.reasks = reasks
     response.retries = retries
     if reasks:
-        response.usage = Usage(prompt, completion)  # every request the call made
+        response.usage = usage  # every request the call made
     return response
 
 

@@ -18,18 +18,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentcast.exceptions import RetriesExhaustedError, UnresolvableModelError
 from agentcast.faults import RetryPolicy, Watchdog, classify_error
 from agentcast.message import Msg
-from agentcast.models.base import ChunkCallback, ModelChunk, ModelResponse, ToolCall, Usage
+from agentcast.models.base import (
+    ChunkCallback,
+    ModelChunk,
+    ModelResponse,
+    ToolCall,
+    Usage,
+    model_event,
+)
 
 if TYPE_CHECKING:
     from agentcast.models.base import ChatModelBase
 
 log = logging.getLogger("agentcast.models")
+T = TypeVar("T")
 
 
 class StreamRelay:
@@ -122,6 +130,7 @@ async def drain(
     parts: list[str] = []
     calls: list[ToolCall] = []
     usage = Usage()
+    finish: str | None = None
     raw: list[Any] = []
     attempt = getattr(model, "attempt_stream", None) or model.stream
     stream = attempt(messages, tools=tools, **kwargs)
@@ -137,6 +146,8 @@ async def drain(
                 usage = chunk.usage
             if chunk.raw is not None:
                 raw.append(chunk.raw)
+            if chunk.finish_reason:
+                finish = chunk.finish_reason
             if on_chunk is not None:
                 on_chunk(chunk)
     except BaseException:
@@ -149,7 +160,7 @@ async def drain(
         raise
     return ModelResponse(
         text="".join(parts), tool_calls=calls, usage=usage, model=model.model_name,
-        raw=raw[0] if len(raw) == 1 else raw or None,
+        raw=raw[0] if len(raw) == 1 else raw or None, finish_reason=finish,
     )
 
 
@@ -201,8 +212,40 @@ async def request_with_retries(
                 ) from exc
             log.warning("%s: %s: %s; retry %d/%d in %.2fs", model.model_name,
                         type(exc).__name__, exc, retries, policy.max_retries, why)
+            model_event(model, "retry", f"{type(exc).__name__}: {exc}; retry {retries}/"
+                        f"{policy.max_retries} in {why:.2f}s", error=exc, attempt=retries)
             if relay is not None:
                 relay.restart()
+            await asyncio.sleep(why)
+
+
+async def retry_call(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]],
+                     name: str = "") -> T:
+    """The same retry policy for models that are not chat models (embeddings, images,
+    audio): transient faults retried with the policy's backoff, every attempt and sleep
+    inside the policy's deadline, anything else raised at once."""
+    started = time.monotonic()
+    hard = started + policy.deadline if policy.deadline is not None else None
+    retries = 0
+    while True:
+        try:
+            if hard is None:
+                return await attempt()
+            with Watchdog(None, hard):
+                return await attempt()
+        except Exception as exc:
+            if classify_error(exc) != "transient":
+                raise
+            retries += 1
+            elapsed = time.monotonic() - started
+            why = _give_up_reason(policy, retries, exc, hard, time.monotonic())
+            if isinstance(why, str):
+                raise RetriesExhaustedError(
+                    f"{name}: gave up after {retries} attempt(s) in {elapsed:.1f}s ({why}); "
+                    f"last error: {type(exc).__name__}: {exc}", model=name,
+                    status=_status(exc), attempts=retries) from exc
+            log.warning("%s: %s: %s; retry %d/%d in %.2fs", name, type(exc).__name__, exc,
+                        retries, policy.max_retries, why)
             await asyncio.sleep(why)
 
 
@@ -225,4 +268,4 @@ def _status(exc: BaseException) -> int | None:
     return status if isinstance(status, int) else None
 
 
-__all__ = ["StreamRelay", "drain", "request_with_retries"]
+__all__ = ["StreamRelay", "drain", "request_with_retries", "retry_call"]

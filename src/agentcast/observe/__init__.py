@@ -27,12 +27,14 @@ if TYPE_CHECKING:
     from agentcast.observe.monitor import PriceTable as PriceTable
     from agentcast.observe.monitor import Usage as Usage
     from agentcast.observe.monitor import as_budgets as as_budgets
+    from agentcast.observe.monitor import cost_text as cost_text
     from agentcast.observe.monitor import estimate_tokens as estimate_tokens
     from agentcast.observe.monitor import estimate_tool_tokens as estimate_tool_tokens
     from agentcast.observe.monitor import format_usage as format_usage
     from agentcast.observe.monitor import print_usage as print_usage
     from agentcast.observe.monitor import process_counting as process_counting
     from agentcast.observe.monitor import process_monitor as process_monitor
+    from agentcast.observe.monitor import tokens_text as tokens_text
     from agentcast.observe.query import agent_events as agent_events
     from agentcast.observe.query import get_run as get_run
     from agentcast.observe.query import list_runs as list_runs
@@ -102,6 +104,8 @@ _EXPORTS: dict[str, str] = {
     "MonitorScope": "agentcast.observe.monitor",
     "process_monitor": "agentcast.observe.monitor",
     "process_counting": "agentcast.observe.monitor",
+    "cost_text": "agentcast.observe.monitor",
+    "tokens_text": "agentcast.observe.monitor",
 }
 
 __all__ = [
@@ -125,6 +129,7 @@ __all__ = [
     "as_budgets",
     "connect",
     "content_text",
+    "cost_text",
     "current_run",
     "default_redactor",
     "end_run",
@@ -147,6 +152,7 @@ __all__ = [
     "resolve_run_id",
     "setup_logging",
     "start_run",
+    "tokens_text",
     "tool_calls",
     "usage",
 ]

@@ -215,9 +215,12 @@ class Usage:
     completion_tokens: int = 0
     cost: Decimal = Decimal(0)
     unpriced_calls: int = 0
+    estimated_calls: int = 0  # calls whose server reported no token counts (estimated)
 
-    def add(self, prompt: int, completion: int, cost: Decimal | None, error: bool) -> None:
+    def add(self, prompt: int, completion: int, cost: Decimal | None, error: bool,
+            estimated: bool = False) -> None:
         self.calls += 1
+        self.estimated_calls += int(estimated)
         self.errors += int(error)
         self.prompt_tokens += prompt
         self.completion_tokens += completion
@@ -230,7 +233,8 @@ class Usage:
         return {"calls": self.calls, "errors": self.errors, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens,
                 "total_tokens": self.prompt_tokens + self.completion_tokens,
-                "cost": float(self.cost), "unpriced_calls": self.unpriced_calls}
+                "cost": float(self.cost), "unpriced_calls": self.unpriced_calls,
+                "estimated_calls": self.estimated_calls}
 
 
 def as_budgets(budgets: Any) -> list[Budget]:
@@ -277,11 +281,11 @@ class MonitorScope:
         self.monitor.close_scope(self)
 
     def add(self, agent: str, model: str, prompt: int, completion: int,
-            cost: Decimal | None, error: bool) -> None:
+            cost: Decimal | None, error: bool, estimated: bool = False) -> None:
         """Count one call (called by the monitor, under its lock)."""
         for usage in (self.total, self.by_agent.setdefault(agent, Usage()),
                       self.by_model.setdefault(model, Usage())):
-            usage.add(prompt, completion, cost, error)
+            usage.add(prompt, completion, cost, error, estimated)
 
     def as_dict(self) -> dict[str, Any]:
         """Totals plus ``by_agent`` and ``by_model`` (cost in dollars, float)."""
@@ -484,18 +488,21 @@ class Monitor:
         cost = price.cost(prompt, completion) if price is not None else None
         alerts: list[BudgetAlert] = []
         overshoot = None
+        estimated = bool(getattr(usage, "estimated", False))
         with self._lock:
             error = data.get("error") is not None
-            self.total.add(prompt, completion, cost, error)
-            self.by_model.setdefault(model, Usage()).add(prompt, completion, cost, error)
+            self.total.add(prompt, completion, cost, error, estimated)
+            self.by_model.setdefault(model, Usage()).add(prompt, completion, cost, error,
+                                                         estimated)
             if agent is not None:
                 name = str(agent)
-                self.by_agent.setdefault(name, Usage()).add(prompt, completion, cost, error)
+                self.by_agent.setdefault(name, Usage()).add(prompt, completion, cost, error,
+                                                             estimated)
                 self.by_agent_model.setdefault(name, {}).setdefault(model, Usage()).add(
-                    prompt, completion, cost, error)
+                    prompt, completion, cost, error, estimated)
                 for scope in self._scopes:
                     if name in scope.names:
-                        scope.add(name, model, prompt, completion, cost, error)
+                        scope.add(name, model, prompt, completion, cost, error, estimated)
             pending = self._settle(data.get("reservation"), (agent, config, model))
             if pending is not None:
                 raw, claims = pending
@@ -631,6 +638,21 @@ def process_counting() -> Iterator[Monitor]:
                 _process_unsubscribe = None
 
 
+def cost_text(u: Mapping[str, Any]) -> str:
+    """Dollars, or "no price" when no call had one (never a made-up $0.000000)."""
+    calls, unpriced = int(u.get("calls", 0) or 0), int(u.get("unpriced_calls", 0) or 0)
+    if calls and unpriced >= calls:
+        return "no price"
+    return f"{u.get('cost', 0):.6f}" + (" + ?" if unpriced else "")
+
+
+def tokens_text(u: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Prompt, completion and total tokens; "~" marks counts that include estimates."""
+    mark = "~" if u.get("estimated_calls") else ""
+    return tuple(f"{mark}{u.get(k, 0)}" for k in  # type: ignore[return-value]
+                 ("prompt_tokens", "completion_tokens", "total_tokens"))
+
+
 def format_usage(usage: Mapping[str, Any], file: Any = None, title: str = "usage") -> None:
     """Print a usage summary (the shape ``Monitor.usage`` and the store return) as tables."""
     from rich.console import Console
@@ -642,11 +664,12 @@ def format_usage(usage: Mapping[str, Any], file: Any = None, title: str = "usage
         for col in (label, "calls", "errors", "prompt", "completion", "total", "cost ($)"):
             table.add_column(col, justify="left" if col == label else "right")
         for name, u in [*rows.items(), ("TOTAL", usage.get("total", {}))]:
-            cost = f"{u.get('cost', 0):.6f}" + (" + ?" if u.get("unpriced_calls") else "")
             table.add_row(str(name), str(u.get("calls", 0)), str(u.get("errors", 0)),
-                          str(u.get("prompt_tokens", 0)), str(u.get("completion_tokens", 0)),
-                          str(u.get("total_tokens", 0)), cost)
+                          *tokens_text(u), cost_text(u))
         console.print(table)
+    if usage.get("total", {}).get("estimated_calls"):
+        console.print("~ includes token counts estimated at 4 characters a token (the "
+                      "server reported none)")
 
 
 def print_usage(file: Any = None) -> dict[str, Any]:

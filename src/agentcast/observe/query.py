@@ -64,12 +64,18 @@ def _status(row: Any) -> str:
 
 
 def _usage(conn: Any, where: str = "", params: tuple[Any, ...] = ()) -> dict[str, Any]:
-    r = conn.execute(
-        "SELECT COUNT(*), SUM(error IS NOT NULL), COALESCE(SUM(prompt_tokens),0), "
-        "COALESCE(SUM(completion_tokens),0), COALESCE(SUM(cost),0), SUM(cost IS NULL) "
-        f"FROM model_calls {where}", params).fetchone()
+    import sqlite3
+
+    head = ("SELECT COUNT(*), SUM(error IS NOT NULL), COALESCE(SUM(prompt_tokens),0), "
+            "COALESCE(SUM(completion_tokens),0), COALESCE(SUM(cost),0), SUM(cost IS NULL)")
+    try:
+        r = conn.execute(f"{head}, COALESCE(SUM(estimated),0) FROM model_calls {where}",
+                         params).fetchone()
+    except sqlite3.OperationalError:  # a run recorded before token estimates were marked
+        r = (*conn.execute(f"{head} FROM model_calls {where}", params).fetchone(), 0)
     return {"calls": r[0], "errors": r[1] or 0, "prompt_tokens": r[2], "completion_tokens": r[3],
-            "total_tokens": r[2] + r[3], "cost": float(r[4]), "unpriced_calls": r[5] or 0}
+            "total_tokens": r[2] + r[3], "cost": float(r[4]), "unpriced_calls": r[5] or 0,
+            "estimated_calls": r[6] or 0}
 
 
 def _run_summary(conn: Any) -> dict[str, Any] | None:

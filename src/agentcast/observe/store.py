@@ -42,7 +42,7 @@ CREATE INDEX IF NOT EXISTS deliveries_receiver ON deliveries(receiver);
 CREATE TABLE IF NOT EXISTS model_calls (
   id INTEGER PRIMARY KEY, ts REAL NOT NULL, agent TEXT, model TEXT, config_name TEXT,
   prompt_tokens INTEGER, completion_tokens INTEGER, cost REAL, latency REAL, retries INTEGER,
-  error TEXT, n_messages INTEGER, response TEXT
+  error TEXT, n_messages INTEGER, response TEXT, estimated INTEGER
 );
 CREATE TABLE IF NOT EXISTS tool_calls (
   id INTEGER PRIMARY KEY, ts REAL NOT NULL, agent TEXT, name TEXT, arguments TEXT,
@@ -64,8 +64,8 @@ _INSERT_SEEN = f"INSERT OR IGNORE INTO messages ({_MSG_COLS}) VALUES (?,?,?,?,?,
 _INSERT = {
     "delivery": "INSERT INTO deliveries (msg_id, receiver, ts) VALUES (?,?,?)",
     "model_call": "INSERT INTO model_calls (ts, agent, model, config_name, prompt_tokens, "
-    "completion_tokens, cost, latency, retries, error, n_messages, response) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    "completion_tokens, cost, latency, retries, error, n_messages, response, estimated) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "tool_call": "INSERT INTO tool_calls (ts, agent, name, arguments, status, duration, error) "
     "VALUES (?,?,?,?,?,?,?)",
     "event": "INSERT INTO agent_events (ts, agent, event, detail) VALUES (?,?,?,?)",
@@ -111,6 +111,9 @@ class RunStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = connect(self.path)
         self._conn.executescript(SCHEMA)
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(model_calls)")}
+        if "estimated" not in columns:  # a store written before estimates were marked
+            self._conn.execute("ALTER TABLE model_calls ADD COLUMN estimated INTEGER")
         import os
         import socket
 
@@ -245,6 +248,7 @@ class RunStore:
                 float(cost) if cost is not None else None, data.get("latency"),
                 data.get("retries"), self._text(error_text(data.get("error"))),
                 len(data.get("messages") or ()), self._text(getattr(resp, "text", None) or None),
+                int(bool(getattr(usage, "estimated", False))),
             ))]
         if kind == "tool_call":
             return [(_INSERT["tool_call"], (

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from agentcast.studio.data import run_styles as run_styles
     from agentcast.studio.data import runs as runs
     from agentcast.studio.data import snapshot as snapshot
+    from agentcast.studio.data import thinking as thinking
     from agentcast.studio.data import usage as usage
     from agentcast.studio.data import valid_run_id as valid_run_id
     from agentcast.studio.inbox import Inbox as Inbox
@@ -65,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "web_input": "agentcast.studio.inbox",
     "approvals": "agentcast.studio.data",
     "decide_approval": "agentcast.studio.data",
+    "thinking": "agentcast.studio.data",
 }
 
 __all__ = [
@@ -89,6 +91,7 @@ __all__ = [
     "runs",
     "safe_file",
     "snapshot",
+    "thinking",
     "token_ok",
     "usage",
     "valid_run_id",

@@ -206,6 +206,7 @@ class RunData:
                 "time": m["timestamp"] or m["recorded"], "started": m["started"],
                 "ended": m["ended"], "style": self.style(m["sender"]), "model_calls": [],
                 "tool_calls": [], "prompt_tokens": 0, "completion_tokens": 0, "cost": None,
+                "estimated": False,
             }
             if m["started"] is not None and m["ended"] is not None:
                 spans.setdefault(m["sender"], []).append((m["started"], m["ended"], card))
@@ -216,7 +217,8 @@ class RunData:
                 continue
             owner["model_calls"].append({k: c.get(k) for k in (
                 "model", "config_name", "prompt_tokens", "completion_tokens", "cost", "latency",
-                "retries", "error", "n_messages", "response", "ts")})
+                "retries", "error", "n_messages", "response", "ts", "estimated")})
+            owner["estimated"] = owner["estimated"] or bool(c.get("estimated"))
             owner["prompt_tokens"] += c.get("prompt_tokens") or 0
             owner["completion_tokens"] += c.get("completion_tokens") or 0
             if c.get("cost") is not None:
@@ -297,9 +299,25 @@ def runs(run_dir: Path) -> list[dict[str, Any]]:
     return out
 
 
+def thinking(run_id: str, run_dir: Path) -> list[dict[str, Any]]:
+    """Agents waiting for their model right now, and since when (the "thinking" model
+    events not yet followed by "thinking_done")."""
+    open_calls: dict[str, list[float]] = {}
+    for e in query.agent_events(run_id, run_dir=run_dir):
+        detail = e.get("detail")
+        if e.get("event") != "model_event" or not isinstance(detail, dict) or not e["agent"]:
+            continue
+        if detail.get("event") == "thinking":
+            open_calls.setdefault(e["agent"], []).append(float(e["ts"]))
+        elif detail.get("event") == "thinking_done" and open_calls.get(e["agent"]):
+            open_calls[e["agent"]].pop(0)
+    return [{"agent": a, "since": min(ts)} for a, ts in sorted(open_calls.items()) if ts]
+
+
 def run_info(run_id: str, run_dir: Path, rd: RunData | None = None) -> dict[str, Any]:
     info = query.get_run(run_id, run_dir)
     info["agents"] = (rd or RunData(run_id, run_dir)).agent_list()
+    info["thinking"] = thinking(run_id, run_dir) if info.get("status") == "running" else []
     return info
 
 

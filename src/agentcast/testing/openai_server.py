@@ -45,7 +45,7 @@ from agentcast.testing._media import PNG_1PX, MediaEndpoints, _estimate
 from agentcast.testing._vendors import VendorEndpoints
 
 FAULT_KINDS = ("429", "500", "502", "503", "529", "400", "401", "403", "404", "reset",
-               "timeout", "truncate", "malformed", "echo")
+               "timeout", "truncate", "malformed", "echo", "cutoff", "huge_body", "huge_line")
 TRANSIENT_FAULTS = ("429", "500", "503", "reset", "truncate", "malformed")
 
 
@@ -53,14 +53,20 @@ TRANSIENT_FAULTS = ("429", "500", "503", "reset", "truncate", "malformed")
 class Fault:
     """One injected failure. ``kind`` is an HTTP status ("429", "503", ...) or "reset",
     "timeout" (sleep ``delay`` s before closing), "truncate" (cut the body or stream
-    half-way), "malformed" (a 200 whose JSON does not parse) or "echo" (a 400 whose error
+    half-way), "malformed" (a 200 whose JSON does not parse), "echo" (a 400 whose error
     message repeats the request line, headers and body, as some servers do: for testing
-    that credentials are masked)."""
+    that credentials are masked), "cutoff" (a stream that stops
+    half-way with no finish reason but ends cleanly with ``[DONE]``, as llama-cpp-python ends
+    an older stream when a new request arrives), "huge_body" (a 200 JSON answer of ``size``
+    bytes, chunked, no Content-Length) or "huge_line" (a stream whose one line has ``size``
+    bytes and no newline). The huge ones are written piece by piece: the server never holds
+    them."""
 
     kind: str
     retry_after: float | None = None
     delay: float | None = None
     message: str | None = None
+    size: int = 150 * 1024 * 1024
 
     def __post_init__(self) -> None:
         self.kind = str(self.kind)
@@ -93,6 +99,9 @@ class OpenAITestServer:
     ``api_key``: when set, requests must carry it (else 401 in the API's own error format).
     ``default``: the chat reply when the script is empty (else a 400 naming the problem).
     ``timeout_delay``: how long a "timeout" fault stalls (longer than your client timeout).
+    ``response_formats``: the ``response_format`` types the chat endpoint accepts (default:
+    all); others get HTTP 500 naming ``response_format``, as llama-cpp-python's server answers
+    a ``json_schema`` request.
     """
 
     def __init__(
@@ -104,8 +113,10 @@ class OpenAITestServer:
         embedding_dim: int = 8,
         host: str = "127.0.0.1",
         port: int = 0,
+        response_formats: Iterable[str] | None = None,
     ) -> None:
         self.api_key = api_key
+        self.response_formats = None if response_formats is None else tuple(response_formats)
         self.default = default
         self.timeout_delay = timeout_delay
         self.embedding_dim = embedding_dim
@@ -185,10 +196,13 @@ class OpenAITestServer:
         return self
 
     def fail_next(self, kind: str = "500", n: int = 1, *, retry_after: float | None = None,
-                  delay: float | None = None, message: str | None = None) -> OpenAITestServer:
+                  delay: float | None = None, message: str | None = None,
+                  size: int | None = None) -> OpenAITestServer:
         """Fail the next ``n`` API requests (any endpoint) with this fault."""
         with self._lock:
-            self._faults.extend(Fault(kind, retry_after, delay, message) for _ in range(n))
+            self._faults.extend(
+                Fault(kind, retry_after, delay, message,
+                      *(() if size is None else (size,))) for _ in range(n))
         return self
 
     def inject_faults(self, probability: float, kinds: Iterable[str] = TRANSIENT_FAULTS, *,
@@ -383,10 +397,24 @@ class _Handler(MediaEndpoints, VendorEndpoints, BaseHTTPRequestHandler):
             req.fault = fault.kind
             self._fault(fault, dialect, req, kind)
             return
+        refused = self._refused_format(req) if kind == "chat" else None
+        if refused is not None:
+            req.fault = "response_format"
+            self._json(500, dialect.error(500, refused))
+            return
         try:
             getattr(self, f"_{kind}")(req, dialect)
         except Exception as exc:
             self._json(400, dialect.error(400, f"OpenAITestServer: {type(exc).__name__}: {exc}"))
+
+    def _refused_format(self, req: RecordedRequest) -> str | None:
+        allowed = self.owner.response_formats
+        fmt = req.json.get("response_format") if isinstance(req.json, dict) else None
+        if allowed is None or not isinstance(fmt, dict) or fmt.get("type") in allowed:
+            return None
+        return (f"1 validation error for CreateChatCompletionRequest\nresponse_format.type\n"
+                f"  Input should be {' or '.join(map(repr, allowed))} [type=literal_error, "
+                f"input_value={fmt.get('type')!r}]")
 
     @staticmethod
     def _kind(path: str) -> str | None:
@@ -422,7 +450,11 @@ class _Handler(MediaEndpoints, VendorEndpoints, BaseHTTPRequestHandler):
             echoed = json.dumps({"path": self.path, "headers": dict(req.headers),
                                  "body": req.body.decode("utf-8", "replace")})
             self._json(400, dialect.error(400, f"Invalid request. You sent: {echoed}"))
-        elif fault.kind == "truncate":
+        elif fault.kind in ("huge_body", "huge_line"):
+            self._huge(fault)
+        elif fault.kind == "cutoff" and kind == "chat":
+            self._chat(req, dialect, cut=True, clean=True)
+        elif fault.kind in ("truncate", "cutoff"):
             if kind == "chat":
                 self._chat(req, dialect, cut=True)
             else:
@@ -444,8 +476,26 @@ class _Handler(MediaEndpoints, VendorEndpoints, BaseHTTPRequestHandler):
             }.get(status, "The server had an error while processing your request.")
             self._json(status, dialect.error(status, message), headers)
 
+    def _huge(self, fault: Fault) -> None:
+        """Write ``fault.size`` bytes of one JSON string value (a body, or one SSE line)."""
+        line = fault.kind == "huge_line"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream" if line else "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        head = b'data: {"choices": [{"delta": {"content": "' if line else \
+            b'{"choices": [{"message": {"content": "'
+        piece = b"a" * (1 << 20)
+        try:
+            for frame in [head, *([piece] * (fault.size // len(piece))), b'"}}]}']:
+                self.wfile.write(f"{len(frame):x}\r\n".encode() + frame + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            self.close_connection = True  # the client stopped reading: as it should
+
     # --- endpoints ----------------------------------------------------------------------
-    def _chat(self, req: RecordedRequest, dialect: Dialect, cut: bool = False) -> None:
+    def _chat(self, req: RecordedRequest, dialect: Dialect, cut: bool = False,
+              clean: bool = False) -> None:
         owner = self.owner
         item = owner._next("chat", req, peek=cut)
         if item is None:
@@ -458,8 +508,12 @@ class _Handler(MediaEndpoints, VendorEndpoints, BaseHTTPRequestHandler):
                  "completion_tokens": _estimate(len(reply.text) + len(str(reply.tool_calls)))}
         usage.update(reply.usage or {})
         if dialect.wants_stream(req.path, req.query, req.headers, req.json):
-            self._stream(dialect.stream(reply, model, usage, req.json),
-                         dialect.stream_content_type, cut)
+            frames = dialect.stream(reply, model, usage, req.json)
+            if clean:  # the first half, no finish reason, then a clean end
+                self._stream([*frames[:max(1, (len(frames) - 2) // 2)], b"data: [DONE]\n\n"],
+                             dialect.stream_content_type, False)
+                return
+            self._stream(frames, dialect.stream_content_type, cut)
         elif cut:
             body = json.dumps(dialect.complete(reply, model, usage, req.json)).encode()
             self.send_response(200)

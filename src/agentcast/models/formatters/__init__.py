@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from agentcast.models.formatters.common import Media as Media
     from agentcast.models.formatters.common import arguments_json as arguments_json
     from agentcast.models.formatters.common import arguments_obj as arguments_obj
+    from agentcast.models.formatters.common import as_seen_by as as_seen_by
     from agentcast.models.formatters.common import data_b64 as data_b64
     from agentcast.models.formatters.common import estimate_tokens as estimate_tokens
     from agentcast.models.formatters.common import flatten as flatten
@@ -84,6 +85,7 @@ _EXPORTS: dict[str, str] = {
     "turn_appender": "agentcast.models.formatters.common",
     "user_at_ends": "agentcast.models.formatters.common",
     "with_name": "agentcast.models.formatters.common",
+    "as_seen_by": "agentcast.models.formatters.common",
 }
 
 __all__ = [
@@ -96,6 +98,7 @@ __all__ = [
     "anthropic_tools",
     "arguments_json",
     "arguments_obj",
+    "as_seen_by",
     "data_b64",
     "estimate_tokens",
     "flatten",

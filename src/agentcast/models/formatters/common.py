@@ -185,16 +185,45 @@ def turn_appender(turns: list[dict[str, Any]], key: str) -> Callable[[str, list[
     return add
 
 
-def multi_speaker(messages: Sequence[Msg]) -> bool:
-    """True when some role is spoken by more than one name: then names must be shown."""
+def as_seen_by(messages: Sequence[Msg] | Any, speaker: str | None) -> list[Msg]:
+    """The history laid out the way chat models are trained for, from ``speaker``'s seat:
+    its own turns stay ``assistant``; another agent's words (role ``assistant`` in a shared
+    history) become ``user`` turns, so the model neither takes them for its own nor learns to
+    continue them. Formatters then name those speakers (the ``name`` field, or "Name: text"
+    when several share the user role). Tool calls, results and system text are unchanged;
+    without a ``speaker`` the history is returned as it is."""
+    msgs = flatten(messages)
+    if not speaker or not any(m.role == "assistant" and m.name != speaker for m in msgs):
+        return msgs
+    out: list[Msg] = []
+    for m in msgs:
+        if m.role == "assistant" and m.name != speaker and not tool_calls_of(m):
+            m = Msg(m.name, m.content, "user", url=m.url,
+                    metadata=dict(m._metadata) if m._metadata else None, id=m.id,
+                    timestamp=m.timestamp)
+        out.append(m)
+    return out
+
+
+def multi_speaker(messages: Sequence[Msg]) -> frozenset[str]:
+    """The roles whose turns must show the speaker's name (empty, so false, when no role is
+    spoken by more than one name): all of them once some role is shared, except the
+    model's own voice (``assistant`` spoken by one name, see as_seen_by), which a model
+    would otherwise learn to start with "Name:"."""
     names: dict[str, set[str]] = {}
     for m in messages:
         if m.role != "system" and result_id_of(m) is None:
             names.setdefault(m.role, set()).add(m.name)
-    return any(len(v) > 1 for v in names.values())
+    if not any(len(v) > 1 for v in names.values()):
+        return frozenset()
+    own = {"assistant"} if len(names.get("assistant", ())) <= 1 else set()
+    return frozenset(names) - own
 
 
-def with_name(msg: Msg, text: str, show: bool) -> str:
+def with_name(msg: Msg, text: str, show: bool | frozenset[str] | set[str]) -> str:
+    """"Name: text" when ``show`` is true, or names ``msg``'s role (from multi_speaker)."""
+    if isinstance(show, (set, frozenset)):
+        show = msg.role in show
     return f"{msg.name}: {text}" if show and msg.name else text
 
 
@@ -349,7 +378,7 @@ def trim_history(messages: Sequence[Msg], *, max_messages: int | None = None,
 
 __all__ = [
     "IS_ERROR", "TOOL_CALLS", "TOOL_CALL_ID", "Item", "Media", "arguments_json",
-    "arguments_obj", "data_b64", "estimate_tokens", "flatten", "make_tool_call_msg",
+    "arguments_obj", "as_seen_by", "data_b64", "estimate_tokens", "flatten", "make_tool_call_msg",
     "make_tool_result_msg", "media_of", "mention", "multi_speaker", "paired", "result_id_of",
     "text_of", "tool_calls_of", "tool_specs", "trim_history", "user_at_ends", "with_name",
 ]

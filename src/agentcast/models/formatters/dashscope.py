@@ -38,7 +38,7 @@ def format_dashscope(messages: Sequence[Msg] | Any) -> tuple[list[dict[str, Any]
             out.append({"role": "tool", "content": [{"text": text}] if multimodal else text,
                         "tool_call_id": item.result_of["id"], "name": item.result_of["name"]})
             continue
-        text = with_name(m, text_of(m), show and m.role != "system")
+        text = with_name(m, text_of(m), show if m.role != "system" else False)
         has_media = bool(media_of(m))  # media only in user turns
         entry: dict[str, Any] = {"role": "user" if has_media and m.role == "assistant"
                                  else m.role}

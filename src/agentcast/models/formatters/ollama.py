@@ -36,7 +36,7 @@ def format_ollama(messages: Sequence[Msg] | Any) -> list[dict[str, Any]]:
             text = result_text(m)
             out.append({"role": "tool", "content": text, "tool_name": item.result_of["name"]})
             continue
-        text = with_name(m, text_of(m), show and m.role != "system")
+        text = with_name(m, text_of(m), show if m.role != "system" else False)
         images, notes = [], []
         for media in media_of(m):
             if media.kind == "image" and media.local:

@@ -62,7 +62,7 @@ def format_openai(messages: Sequence[Msg] | Any, *, name_field: bool = True) -> 
             text = result_text(m)
             out.append({"role": "tool", "tool_call_id": item.result_of["id"], "content": text})
             continue
-        text = with_name(m, text_of(m), show and m.role != "system")
+        text = with_name(m, text_of(m), show if m.role != "system" else False)
         media = media_of(m)
         entry: dict[str, Any] = {"role": m.role}
         if media:

@@ -27,6 +27,9 @@ function el(tag, attrs, ...kids) {
 const fmtTime = (ts) => ts ? new Date(ts * 1000).toLocaleTimeString([], { hour12: false }) : "";
 const fmtDate = (ts) => ts ? new Date(ts * 1000).toLocaleString([], { hour12: false }) : "-";
 const fmtCost = (c) => c === null || c === undefined ? "" : "$" + (c < 0.01 ? c.toFixed(5) : c.toFixed(4));
+// A usage row's cost: "no price" when none of its calls had a price, never a made-up $0.
+const costOf = (u) => u && u.calls && u.unpriced_calls >= u.calls ? "no price"
+  : (fmtCost(u ? u.cost : 0) || "$0") + (u && u.unpriced_calls ? " + unpriced" : "");
 const fmtInt = (n) => (n || 0).toLocaleString();
 const fmtDur = (s) => s === null || s === undefined ? "" : s < 1 ? Math.round(s * 1000) + " ms" : s.toFixed(2) + " s";
 
@@ -78,6 +81,13 @@ function selectRun(id, agent) {
   writeHash(); connect(); showTab(S.tab);
 }
 
+// "Ann thinking… 12 s": the seconds tick between server updates.
+setInterval(() => {
+  for (const p of document.querySelectorAll('[data-testid="thinking"]'))
+    p.textContent = p.dataset.agent + " thinking… " +
+      Math.max(0, Math.round(Date.now() / 1000 - Number(p.dataset.since))) + " s";
+}, 1000);
+
 // --- live stream -----------------------------------------------------------------------------
 function connect() {
   if (S.es) S.es.close();
@@ -96,9 +106,12 @@ function renderHeader() {
     el("span", { class: "pill " + i.status, "data-testid": "run-status", text: i.status }));
   const u = i.usage;
   $("#run-totals").replaceChildren(
+    ...(i.thinking || []).map((t) => el("span", { class: "pill running", "data-testid": "thinking",
+      "data-since": t.since, "data-agent": t.agent, text: t.agent + " thinking… " +
+      Math.max(0, Math.round(Date.now() / 1000 - t.since)) + " s" })),
     el("span", {}, el("b", { text: fmtInt(i.messages) }), " messages"),
     el("span", {}, el("b", { text: fmtInt(u.total_tokens) }), " tokens"),
-    el("span", {}, el("b", { text: fmtCost(u.cost) || "$0" }), " cost"));
+    el("span", {}, el("b", { "data-testid": "run-cost", text: costOf(u) }), " cost"));
 }
 
 function renderAgents() {
@@ -132,7 +145,7 @@ function mediaNode(m) {
 }
 
 function callNode(c) {
-  const tokens = (c.prompt_tokens || 0) + " + " + (c.completion_tokens || 0) + " tokens";
+  const tokens = (c.estimated ? "~" : "") + (c.prompt_tokens || 0) + " + " + (c.completion_tokens || 0) + " tokens" + (c.estimated ? " (estimated)" : "");
   return el("div", { class: "call" + (c.error ? " err" : "") },
     el("div", { class: "h" }, el("b", { text: "🧠 " + (c.model || c.config_name || "model") }),
       el("span", { text: tokens }), c.cost !== null ? el("span", { text: fmtCost(c.cost) }) : null,
@@ -167,7 +180,8 @@ function cardNode(c) {
         to.length ? el("span", { text: "→ " + to.join(", ") }) : null,
         el("span", { class: "time", title: fmtDate(c.time), text: fmtTime(c.time) }),
         c.started && c.ended ? el("span", { text: fmtDur(c.ended - c.started) }) : null,
-        tokens ? el("span", { class: "tok", "data-testid": "tokens", text: fmtInt(tokens) + " tok" }) : null,
+        tokens ? el("span", { class: "tok", "data-testid": "tokens", text: (c.estimated ? "~" : "") + fmtInt(tokens) + " tok",
+          title: c.estimated ? "estimated: the server reported no token counts" : "" }) : null,
         c.cost !== null ? el("span", { class: "cost", text: fmtCost(c.cost) }) : null),
       c.content ? el("div", { class: "content" + (c.json ? " json" : ""), text: c.content }) : null,
       c.media.length ? el("div", { class: "media" }, c.media.map(mediaNode)) : null,
@@ -297,12 +311,12 @@ async function loadUsage() {
     el("thead", {}, el("tr", {}, [title, "calls", "prompt", "completion", "total tokens", "cost"].map((h) => el("th", { text: h })))),
     el("tbody", {}, rows.map((r) => el("tr", {}, el("td", { text: r.label }), el("td", { text: fmtInt(r.calls) }),
       el("td", { text: fmtInt(r.prompt_tokens) }), el("td", { text: fmtInt(r.completion_tokens) }),
-      el("td", { text: fmtInt(r.total_tokens) }), el("td", { text: fmtCost(r.cost) || "$0" })))));
+      el("td", { text: fmtInt(r.total_tokens) }), el("td", { text: costOf(r) })))));
   const legend = (items) => el("div", { class: "legend" }, items.map(([c, n]) => el("span", {}, el("i", { style: "background:" + c }), n)));
   const chart = (title, ...kids) => el("div", { class: "chart" }, el("h3", { text: title }), ...kids);
   $("#usage").replaceChildren(
     el("div", { class: "cards" }, card("model calls", fmtInt(t.calls)), card("prompt tokens", fmtInt(t.prompt_tokens)),
-      card("completion tokens", fmtInt(t.completion_tokens)), card("cost", fmtCost(t.cost) || "$0"),
+      card("completion tokens", fmtInt(t.completion_tokens)), card("cost", costOf(t)),
       t.unpriced_calls ? card("unpriced calls", fmtInt(t.unpriced_calls)) : null),
     chart("Tokens per agent", barChart("tokens per agent", agents, ["prompt_tokens", "completion_tokens"], [null, "#8b95a3"], fmtInt),
       legend([["#8b95a3", "completion tokens (grey)"]].concat(agents.slice(0, 1).map((a) => [a.color, "prompt tokens (agent colour)"])))),
