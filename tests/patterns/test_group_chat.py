@@ -236,4 +236,4 @@ def test_group_chat_async_with_extra_termination_and_usage():
     assert r.stop_reason == "reached 3 messages"
     assert r.usage["by_agent"]["chat_manager"] == {
         "calls": 2, "errors": 0, "prompt_tokens": 14, "completion_tokens": 2, "total_tokens": 16,
-        "cost": 0.0, "unpriced_calls": 2}
+        "cost": 0.0, "unpriced_calls": 2, "estimated_calls": 0}

@@ -295,7 +295,7 @@ def test_a_run_without_prices_shows_no_price_not_zero_dollars(page, tmp_path):
     end_run()
     rid = next(p.name for p in run_dir.iterdir() if (p / "store.db").exists())
     with StudioServer(run_dir) as studio:
-        page.goto(f"{studio.url}#run={rid}")
+        page.goto(f"{studio.token_url}#run={rid}")
         cost = page.locator('[data-testid="run-cost"]')
         cost.wait_for(timeout=15_000)
         assert cost.inner_text() == "no price"
@@ -312,7 +312,7 @@ def test_live_view_shows_who_is_thinking_and_for_how_long(page, tmp_path):
     with StudioServer(run_dir) as studio:
         proc, rid = start_demo(run_dir, "--delay", "3.5")
         try:
-            page.goto(f"{studio.url}#run={rid}")
+            page.goto(f"{studio.token_url}#run={rid}")
             pill = page.locator('[data-testid="thinking"]').first
             pill.wait_for(timeout=15_000)
             page.wait_for_function(
