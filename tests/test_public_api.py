@@ -18,6 +18,7 @@ EXPECTED = sorted([
     "WhileLoopPipeline", "fanout_pipeline", "for_loop_pipeline", "gather", "get_model",
     "if_else_pipeline", "init", "msghub", "print_usage", "sequential_pipeline", "serve", "switch_pipeline", "wait_all",
     "while_loop_pipeline", "wait_all_async",
+    "runtime_status", "StalledError", "DeadlockError", "WaitTimeoutError",
 ])
 
 

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # messages
     "Msg": "agentcast.message",
-    "Placeholder": "agentcast.message",
+    "Placeholder": "agentcast.runtime.placeholder",
     # agents
     "Agent": "agentcast.agents.base",
     "DialogAgent": "agentcast.agents.dialog",
@@ -69,6 +69,7 @@ _EXPORTS: dict[str, str] = {
     "gather": "agentcast.runtime.actor",
     "wait_all": "agentcast.runtime.actor",
     "wait_all_async": "agentcast.runtime.actor",
+    "runtime_status": "agentcast.runtime.actor",
     # models
     "ChatModel": "agentcast.models.base",
     "ModelResponse": "agentcast.models.base",
@@ -83,6 +84,9 @@ _EXPORTS: dict[str, str] = {
     "AgentCallError": "agentcast.exceptions",
     "ConfigError": "agentcast.exceptions",
     "InvalidMessageError": "agentcast.exceptions",
+    "StalledError": "agentcast.exceptions",
+    "DeadlockError": "agentcast.exceptions",
+    "WaitTimeoutError": "agentcast.exceptions",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -21,7 +21,10 @@ Three branches, because three different people must act on them::
     │   ├── DistributedError          remote agent died / timed out / unreachable; names it
     │   │   ├── AgentDiedError            its process died and recovery failed
     │   │   └── DistributedTimeoutError   (TimeoutError) a remote call outlived its timeout
-    │   └── TerminationError          a loop hit its cap where that is an error
+    │   ├── TerminationError          a loop hit its cap where that is an error
+    │   └── StalledError              a wait on agents cannot finish; names who waits on what
+    │       ├── DeadlockError             no progress possible (a cycle, or nothing resolves it)
+    │       └── WaitTimeoutError          (TimeoutError) a bounded wait passed its bound
     └── ModelFacingError          errors the *model* should read and correct
         ├── ToolInputError            bad tool name or arguments
         ├── ToolExecutionError        the tool ran and failed
@@ -186,3 +189,21 @@ class ToolExecutionError(ModelFacingError):
 class ReplyFormatError(ModelFacingError, ValueError):
     """A reply could not be parsed or validated even after rule-based repair; the text is
     shown to the model when it is asked again (a ResponseParseError ends the re-asks)."""
+
+
+class StalledError(RunError):
+    """A wait on agents cannot finish. ``waits`` lists ``(agent, what it waits on)``."""
+
+    def __init__(self, message: str, *, waits: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.waits = list(waits or [])
+
+
+class DeadlockError(StalledError):
+    """No progress is possible: agents wait on each other in a cycle, or on a placeholder
+    that nothing will resolve."""
+
+
+class WaitTimeoutError(StalledError, TimeoutError):
+    """A bounded wait (placeholder read, ``settle``, ``wait_all``) passed its bound."""
+

@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
 from agentcast import hooks
-from agentcast.message import Msg, Placeholder
+from agentcast.message import Msg
+from agentcast.runtime.placeholder import Placeholder
 from agentcast.runtime.scheduler import get_runtime
 
 Operator = Union[Callable[[Any], Any], Sequence[Any]]

@@ -191,7 +191,7 @@ class Agent(Actor):
     # --- distribution ----------------------------------------------------------------
     def to_dist(self, **kwargs: Any) -> Any:
         """Move this agent into a Ray actor (extra ``agentcast[ray]``); same workflow code."""
-        from agentcast.runtime.ray_backend import to_dist
+        from agentcast.agents.distributed import to_dist
 
         return to_dist(self, **kwargs)
 

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from agentcast.message import Msg, Placeholder
+from agentcast.message import Msg
+from agentcast.runtime.placeholder import Placeholder
 
 
 class ListMemory:

@@ -16,7 +16,8 @@ from types import TracebackType
 from typing import Any
 
 from agentcast import hooks
-from agentcast.message import Msg, Placeholder
+from agentcast.message import Msg
+from agentcast.runtime.placeholder import Placeholder
 from agentcast.patterns.termination import ChatState, TerminationCondition
 
 POLL_SECONDS = 0.05

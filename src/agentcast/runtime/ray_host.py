@@ -19,8 +19,9 @@ import pickle
 from collections import OrderedDict
 from typing import Any
 
-from agentcast.message import Msg, Placeholder
+from agentcast.message import Msg
 from agentcast.runtime.actor import CALL, OBSERVE
+from agentcast.runtime.placeholder import Placeholder
 from agentcast.runtime.scheduler import get_runtime
 
 ADD = 2
@@ -178,13 +179,13 @@ class AgentHostActor:
             return
         x = self._resolve(x)
         if kind == OBSERVE:
-            agent._push(OBSERVE, x, None)
+            agent.enqueue(OBSERVE, x, None)
             return
         agent._calls = n = agent._calls + 1
         ph = Placeholder(agent.name, n)
         if call_id is not None:
             self.calls[call_id] = ph
-        agent._push(CALL, x, ph)
+        agent.enqueue(CALL, x, ph)
         waits.append((i, ph))
 
     def _resolve(self, x: Any) -> Any:
@@ -224,7 +225,7 @@ async def _fetch(x: RefInput, ph: Placeholder) -> None:
 
 async def _state_when_idle(agent: Any, ph: Placeholder) -> None:
     for _ in range(100_000):  # the agent handles what was sent before the request first
-        if agent._mailbox is None:
+        if not agent.busy:
             break
         await asyncio.sleep(0.002)
     try:
