@@ -77,6 +77,8 @@ class Agent(Actor):
         self._model: ChatModel | None = None
         self.memory: ListMemory | None = (memory if memory is not None else ListMemory()) \
             if use_memory else None
+        if self.memory is not None:
+            self.memory.attach(self)  # reads from outside see the work already sent
         self.verbose = verbose
 
     # --- model -----------------------------------------------------------------------
@@ -172,6 +174,8 @@ class Agent(Actor):
 
     # --- state -----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
+        """The agent's state once everything already sent to it is handled."""
+        self.settle()
         return {
             "name": self.name,
             "sys_prompt": self.sys_prompt,
