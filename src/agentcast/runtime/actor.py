@@ -539,7 +539,23 @@ def runtime_status() -> dict[str, Any]:
 
     ``{"busy": n, "threads_busy": n, "loop": "idle" | "running", "agents": [{"agent",
     "queued", "waits_on"}...]}`` - ``waits_on`` is the placeholder (``"agent#n"``) the
-    agent is parked on or whose reply it awaits, else None."""
+    agent is parked on or whose reply it awaits, else None. Taken on the loop's thread,
+    after everything already submitted from this one."""
+    if _runtime.on_loop_thread():
+        return _status_now()
+    box: list[dict[str, Any]] = []
+    done = Placeholder("runtime_status", 0)
+
+    def take() -> None:
+        box.append(_status_now())
+        done.set_result(None)
+
+    _runtime.submit(take)
+    _runtime.wait(done, 10.0)
+    return box[0] if box else _status_now()
+
+
+def _status_now() -> dict[str, Any]:
     agents = []
     for actor in list(_actors):
         mb = actor._mailbox

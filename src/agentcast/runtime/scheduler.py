@@ -34,8 +34,8 @@ _monotonic = time.monotonic
 
 DEFAULT_WAIT_TIMEOUT = 600.0  # seconds; any single wait on agents
 STALL_CHECK = 0.25  # how often a waiter looks for a wait that can no longer progress
-DRIVER_TICK = 0.005  # how often the background driver checks whether work is left
-DRIVER_LINGER = 10  # idle ticks before the background driver stops
+DRIVER_TICK = 0.02  # how often the background driver checks whether work is left
+DRIVER_LINGER = 5  # idle ticks before the background driver stops
 
 
 def tune_gc() -> None:
@@ -71,6 +71,8 @@ class Runtime:
         self._wake_pending = False
         self._driver_on = False
         self._foreign = 0  # waiters that need the background driver
+        self._takeover = 0  # plain threads waiting that want to drive the loop themselves
+        self._driver_running = False  # the background driver runs the loop right now
         self._closing = False
         self._started = False
         self.exit_timeout: float | None = 300.0
@@ -196,13 +198,20 @@ class Runtime:
         try:
             while True:
                 with self._drive_lock:  # waits while a script thread drives
-                    self._run_until_idle(self.loop)
+                    self._driver_running = True
+                    try:
+                        self._run_until_idle(self.loop)
+                    finally:
+                        self._driver_running = False
                 if self._sleepers:
                     self._notify()
                 with self._state:
                     if self._closing or not self._work_left():
                         self._driver_on = False
                         return
+                while self._takeover and not self._closing:  # a script thread drives now
+                    with self._cv:
+                        self._cv.wait(0.05)
         except BaseException:  # pragma: no cover - must never leave the flag set
             with self._state:
                 self._driver_on = False
@@ -211,6 +220,14 @@ class Runtime:
             if self._sleepers:
                 self._notify()
 
+    def _yield_to_waiter(self) -> None:
+        """On the loop's thread: let a waiting script thread drive (it is cheaper for it
+        to run the loop itself than to be woken from here for every read)."""
+        if self._takeover and self._driver_running:
+            loop = self._loop
+            if loop is not None:
+                loop.stop()
+
     def _run_until_idle(self, loop: asyncio.AbstractEventLoop) -> None:
         """Run the loop until no work is left for DRIVER_LINGER ticks in a row."""
         idle = 0
@@ -218,6 +235,9 @@ class Runtime:
 
         def check() -> None:
             nonlocal idle, handle
+            if self._takeover:
+                loop.stop()
+                return
             if self._closing or not self._work_left():
                 idle += 1
                 if idle >= DRIVER_LINGER:
@@ -316,6 +336,11 @@ class Runtime:
             with self._state:
                 self._foreign += 1
             self.ensure_driver()
+        else:
+            with self._state:
+                self._takeover += 1
+            if self._driver_running:
+                loop.call_soon_threadsafe(self._yield_to_waiter)
         try:
             while not ph._done:
                 now = _monotonic()
@@ -346,9 +371,13 @@ class Runtime:
         finally:
             if me is not None:
                 me.waiting_on = None
-            if foreign:
-                with self._state:
+            with self._state:
+                if foreign:
                     self._foreign -= 1
+                else:
+                    self._takeover -= 1
+            if not foreign and self._driver_on:
+                self._notify()
         return True
 
     def _drive(self, loop: asyncio.AbstractEventLoop, ph: Placeholder, until: float) -> None:

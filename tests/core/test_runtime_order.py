@@ -1,0 +1,149 @@
+"""Reads from outside are ordered after work already sent; replies that are lists of
+messages; waits that cannot progress raise instead of hanging; the debug view."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import agentcast as ac
+from agentcast import Msg
+from agentcast.exceptions import DeadlockError, WaitTimeoutError
+from agentcast.runtime.scheduler import get_runtime
+
+from .helpers import AddAgent, SleepyAgent
+from .test_runtime_styles import run_script
+
+
+class Talker(ac.Agent):
+    async def reply(self, x):
+        await asyncio.sleep(0.02)
+        msg = Msg(self.name, f"from {self.name}")
+        self.memory.add(msg)
+        return msg
+
+
+def test_memory_read_after_a_hub_block_sees_every_reply_without_wait_all():
+    a1, a2 = Talker("a1"), Talker("a2")
+    with ac.msghub([a1, a2]):
+        a1()
+        a2()
+    assert [m.content for m in a2.memory.get()] == ["from a1", "from a2"]
+    assert [m.content for m in a1.memory.get()] == ["from a1", "from a2"]
+
+
+def test_memory_size_and_state_dict_are_ordered_too():
+    a = SleepyAgent("slow_obs", 0.01)
+    for i in range(5):
+        a.observe(Msg("u", i))
+    assert a.memory.size() == 5
+    b = Talker("sd")
+    b()
+    assert len(b.state_dict()["memory"]) == 1
+
+
+def test_async_code_awaits_settled_then_reads():
+    a1, a2 = Talker("s1"), Talker("s2")
+
+    async def main() -> list[str]:
+        async with ac.msghub([a1, a2]):
+            a1()
+            a2()
+        await a2.settled()
+        return [m.content for m in a2.memory.get()]
+
+    assert asyncio.run(main()) == ["from s1", "from s2"]
+
+
+class Pair(ac.Agent):
+    """A reply that is two messages."""
+
+    async def reply(self, x):
+        return [Msg(self.name, "first"), Msg(self.name, "second")]
+
+
+def test_a_reply_that_is_a_list_of_messages_reaches_hub_members_as_messages():
+    p, other = Pair("pair"), Talker("listener")
+    with ac.msghub([p, other]):
+        out = p()
+    value = out.result()
+    assert isinstance(value, list) and [m.content for m in value] == ["first", "second"]
+    got = other.memory.get()
+    assert [type(m) for m in got] == [Msg, Msg]
+    assert [m.content for m in got] == ["first", "second"]
+
+
+def test_a_list_reply_flows_into_the_next_agent_as_a_list():
+    seen = []
+
+    class Count(ac.Agent):
+        async def reply(self, x):
+            seen.append(x)
+            return Msg(self.name, len(x))
+
+    assert Count("count")(Pair("p2")()).content == 2
+    assert all(isinstance(m, Msg) for m in seen[0])
+
+
+def test_reading_content_of_a_list_reply_says_what_to_do():
+    with pytest.raises(AttributeError, match="result"):
+        _ = Pair("p3")().content
+
+
+class Ping(ac.Agent):
+    """Calls its partner and waits for it: two of them call each other -> a cycle."""
+
+    partner: ac.Agent
+
+    async def reply(self, x):
+        return await self.partner(x)
+
+
+def test_an_agent_parked_on_a_placeholder_nobody_resolves_raises_deadlock():
+    never = ac.Placeholder("nobody", 1)
+    a = AddAgent("parked", 1)
+    out = a(never)
+    with pytest.raises(DeadlockError, match="nobody#1") as info:
+        out.result(timeout=30)
+    assert info.value.waits[0][0] == "parked"
+    assert any(r["waits_on"] == "nobody#1" for r in ac.runtime_status()["agents"])
+    get_runtime().submit(never.set_result, Msg("late", 1))  # unstick it for later tests
+    assert out.content == 2
+
+
+def test_every_wait_is_bounded():
+    slow = SleepyAgent("too_slow", 5)
+    with pytest.raises(WaitTimeoutError, match="too_slow"):
+        slow(Msg("u", 0)).result(timeout=0.2)
+
+
+def test_runtime_status_lists_busy_agents_and_queues():
+    a = SleepyAgent("status_a", 0.3)
+    for i in range(3):
+        a(Msg("u", i))
+    status = ac.runtime_status()
+    row = next(r for r in status["agents"] if r["agent"] == "status_a")
+    assert row["queued"] >= 2
+    assert status["busy"] >= 1
+    ac.wait_all(10)
+
+
+def test_a_cycle_in_a_fresh_process_raises_instead_of_hanging():
+    out = run_script("""
+import agentcast as ac
+class Ping(ac.Agent):
+    async def reply(self, x):
+        return await self.partner(x)
+a, b = Ping("a"), Ping("b")
+a.partner, b.partner = b, a
+try:
+    a(ac.Msg("u", 0)).content
+except ac.DeadlockError as exc:
+        print("deadlock", sorted(n for n, _ in exc.waits), "cycle" in str(exc))
+status = ac.runtime_status()
+print(sorted((r["agent"], r["waits_on"] is not None) for r in status["agents"]))
+ac.init(exit_timeout=1)
+""", timeout=60)
+    assert "deadlock ['a', 'b'] True" in out
+    assert "[('a', True), ('b', True)]" in out
