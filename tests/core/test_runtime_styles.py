@@ -21,6 +21,8 @@ from .helpers import AddAgent, BlockingSleepyAgent, SleepyAgent
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
+pytestmark = pytest.mark.timeout(90)  # a regression hangs: fail instead
+
 
 def run_script(code: str, timeout: float = 60) -> str:
     env = {**os.environ, "PYTHONPATH": SRC, "AGENTCAST_QUIET": "1"}
@@ -125,7 +127,8 @@ def test_script_style_reads_under_a_running_loop_like_a_notebook():
         x = a(Msg("u", 1))
         x = b(x)
         with ac.msghub([a, b]):
-            a(); b()
+            a()
+            b()
         return x.content, len(b.memory.get())
 
     async def kernel() -> tuple[int, int]:

@@ -75,10 +75,10 @@ class Agent(Actor):
         self.sys_prompt = sys_prompt
         self._model_ref = model if model is not None else model_config_name
         self._model: ChatModel | None = None
-        self.memory: ListMemory | None = (memory if memory is not None else ListMemory()) \
-            if use_memory else None
-        if self.memory is not None:
-            self.memory.attach(self)  # reads from outside see the work already sent
+        mem = (memory if memory is not None else ListMemory()) if use_memory else None
+        if mem is not None:
+            mem.attach(self)  # reads from outside see the work already sent
+        self.memory: ListMemory | None = mem
         self.verbose = verbose
 
     # --- model -----------------------------------------------------------------------

@@ -42,10 +42,14 @@ class ListMemory:
             return
         if isinstance(msg, Msg):
             if isinstance(msg, Placeholder):
-                msg = msg.result()  # type: ignore[assignment]
-                if msg is None:
+                value = msg.result()
+                if value is None:
                     return
-            self._items.append(msg)
+                if isinstance(value, list):  # a reply that was a list of messages
+                    self._items.extend(v for v in value if isinstance(v, Msg))
+                    return
+                msg = value
+            self._items.append(msg)  # type: ignore[arg-type]
             return
         for m in msg:  # type: ignore[union-attr]
             self.add(m)

@@ -17,8 +17,8 @@ from typing import Any
 
 from agentcast import hooks
 from agentcast.message import Msg
-from agentcast.runtime.placeholder import Placeholder
 from agentcast.patterns.termination import ChatState, TerminationCondition
+from agentcast.runtime.placeholder import Placeholder
 
 POLL_SECONDS = 0.05
 

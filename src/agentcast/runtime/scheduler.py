@@ -403,7 +403,7 @@ class Runtime:
             me = current_actor.get()
             if me is not None:
                 me.waiting_on = ph
-            ph.add_done_callback(lambda _: fut.done() or fut.set_result(None))
+            ph.add_done_callback(lambda _: _set_done(fut))
             try:
                 await asyncio.wait_for(fut, bound)
             except TimeoutError:
@@ -415,7 +415,7 @@ class Runtime:
 
         def wake(_: Placeholder) -> None:
             if not running.is_closed():
-                running.call_soon_threadsafe(lambda: fut.done() or fut.set_result(None))
+                running.call_soon_threadsafe(_set_done, fut)
 
         with self._state:
             self._foreign += 1
@@ -535,6 +535,11 @@ def _wait_chain(ph: Placeholder) -> tuple[list[tuple[str, str]], str | None]:
         chain.append((actor.name, what))
         cur = nxt
     return chain, None
+
+
+def _set_done(fut: asyncio.Future[Any]) -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 def _format_waits(waits: list[tuple[str, str]]) -> str:
