@@ -110,13 +110,8 @@ async def wait_reply(ph: Any, state: ChatState, condition: TerminationCondition 
         return ph
     if condition is None or not condition.interrupts or ph.done():
         return await ph
-    fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def wake(_: Placeholder) -> None:
-        if not fut.done():
-            fut.set_result(None)
-
-    ph.add_done_callback(wake)
+    # aresult() is safe from any loop (the agents may run on another thread's loop)
+    fut: asyncio.Future[Any] = asyncio.ensure_future(ph.aresult())
     while not fut.done():
         await asyncio.wait({fut}, timeout=POLL_SECONDS)
         if fut.done():
@@ -125,8 +120,9 @@ async def wait_reply(ph: Any, state: ChatState, condition: TerminationCondition 
             tracker.update(state)
         reason = condition.check(state)
         if reason is not None:
+            fut.cancel()
             return Interrupted(reason)
-    return ph.result()
+    return fut.result()
 
 
 def last_message(x: Msg | list[Msg] | None) -> Msg | None:

@@ -423,9 +423,11 @@ class Actor:
                     and all(isinstance(v, Msg) for v in value)):
                 value = Msg(self.name, value)
         if hooks.listeners:
-            hooks.emit("reply", {"agent": self.name, "seq_id": ph.seq_id, "msg": value,
-                                 "input": x, "started": started, "ended": time.time(),
-                                 "error": None})
+            ended = time.time()
+            for msg in value if isinstance(value, list) else [value]:  # one event a message
+                hooks.emit("reply", {"agent": self.name, "seq_id": ph.seq_id, "msg": msg,
+                                     "input": x, "started": started, "ended": ended,
+                                     "error": None})
         ph.set_result(value)
 
     def _fail(self, ph: Placeholder, x: Any, exc: BaseException, started: float) -> None:
@@ -460,7 +462,7 @@ class Actor:
         """
         if self.in_actor() or _runtime.on_loop_thread():
             return
-        if self._mailbox is None and not _runtime._inbox and not _runtime.loop.is_running():
+        if self._mailbox is None and _runtime.quiet():
             return  # nothing queued, and nothing in flight from any thread
         ph = Placeholder(self.name, 0, self)
         _runtime.submit(self.enqueue, MARK, None, ph)
@@ -572,8 +574,7 @@ def _status_now() -> dict[str, Any]:
             waits = actor.waiting_on.seq_id
         agents.append({"agent": actor.name, "queued": max(0, len(mb) - pos),
                        "waits_on": waits})
-    loop = _runtime._loop
     return {"busy": _runtime.busy, "threads_busy": _runtime.threads_busy,
-            "loop": "running" if loop is not None and loop.is_running() else "idle",
+            "loop": "running" if _runtime.loop_running else "idle",
             "agents": agents}
 

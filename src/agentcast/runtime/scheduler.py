@@ -96,6 +96,18 @@ class Runtime:
         loop = self._loop = asyncio.new_event_loop()
         return loop
 
+    def quiet(self) -> bool:
+        """True when nobody runs the loop and nothing waits to be handed to it: then every
+        entry submitted so far has been handled or sits in a mailbox."""
+        loop = self._loop
+        return not self._inbox and (loop is None or not loop.is_running())
+
+    @property
+    def loop_running(self) -> bool:
+        """Whether some thread runs the agents' loop right now."""
+        loop = self._loop
+        return loop is not None and loop.is_running()
+
     def on_loop_thread(self) -> bool:
         """True when the caller runs on the thread that is running the runtime's loop."""
         loop = self._loop
@@ -518,9 +530,9 @@ def _wait_chain(ph: Placeholder) -> tuple[list[tuple[str, str]], str | None]:
     seen: set[int] = set()
     cur: Placeholder | None = ph
     for _ in range(1000):
-        if cur is None or cur._done:
+        if cur is None or cur.done():
             return chain, None
-        actor = cur._actor
+        actor = cur.producer
         if actor is None:  # not an agent's call nor a task: nothing known will resolve it
             if chain and _runtime.threads_busy == 0:
                 return chain, f"placeholder {cur.seq_id} is produced by no agent or task"
