@@ -4,6 +4,8 @@ messages; waits that cannot progress raise instead of hanging; the debug view.""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 
 import pytest
 
@@ -148,3 +150,79 @@ ac.init(exit_timeout=1)
 """, timeout=60)
     assert "deadlock ['a', 'b'] True" in out
     assert "[('a', True), ('b', True)]" in out
+
+
+class Manager(ac.Agent):
+    """A plain ``def reply`` that calls another agent and reads its result."""
+
+    def __init__(self, name: str, helper: ac.Agent) -> None:
+        super().__init__(name)
+        self.helper = helper
+
+    def reply(self, x):  # type: ignore[override]
+        self.memory.add(x)
+        seen = len(self.memory.get())  # a read inside the actor never waits on itself
+        r = self.helper(x)
+        return Msg(self.name, r.content + seen * 0)
+
+
+def test_def_replies_that_read_placeholders_keep_working_over_many_calls():
+    m = Manager("mgr", AddAgent("helper", 1))
+    assert [m(Msg("u", i)).content for i in range(40)] == [i + 1 for i in range(40)]
+
+
+class Inc(ac.Agent):
+    def reply(self, x):  # type: ignore[override]
+        self.memory.add(x)
+        return Msg(self.name, x.content + 1)
+
+
+def test_instant_def_replies_give_the_same_results_inline():
+    agents = [Inc(f"inc{i}") for i in range(3)]
+    outs = [ac.sequential_pipeline(agents, Msg("u", i)).content for i in range(50)]
+    assert outs == [i + 3 for i in range(50)]
+    assert agents[0].memory.size() == 50
+
+
+def test_a_def_reply_that_starts_blocking_goes_back_to_threads():
+    """After many instant calls a def reply blocks: the first such call may hold the loop,
+    later ones run in threads, so other agents keep going."""
+    block = threading.Event()
+
+    class Sometimes(ac.Agent):
+        def reply(self, x):  # type: ignore[override]
+            if block.is_set():
+                time.sleep(0.3)
+            return Msg(self.name, 1)
+
+    s = Sometimes("sometimes")
+    for _ in range(20):
+        s().content
+    block.set()
+    s().content  # blocks inline once (over the budget): now it is a thread agent again
+    t0 = time.perf_counter()
+    slow = s()
+    fast = SleepyAgent("ticker", 0.01)(Msg("u", 0))
+    assert fast.content == 1
+    assert time.perf_counter() - t0 < 0.25  # the ticker did not wait for the blocked reply
+    assert slow.content == 1
+
+
+def test_a_cycle_awaited_from_async_code_raises_deadlock():
+    out = run_script("""
+import asyncio
+import agentcast as ac
+class Ping(ac.Agent):
+    async def reply(self, x):
+        return await self.partner(x)
+a, b = Ping("a"), Ping("b")
+a.partner, b.partner = b, a
+async def main():
+    try:
+        await a(ac.Msg("u", 0))
+    except ac.DeadlockError as exc:
+        print("deadlock", sorted(n for n, _ in exc.waits))
+asyncio.run(main())
+ac.init(exit_timeout=1)
+""", timeout=60)
+    assert "deadlock ['a', 'b']" in out

@@ -214,7 +214,8 @@ class Actor:
         """Enqueue a call; returns its placeholder at once."""
         self._calls = n = self._calls + 1
         ph = Placeholder(self.name, n, self)
-        if _get_running_loop() is not _runtime._loop or _runtime._inbox or self._hubs:
+        loop = _runtime._loop  # None before first use: take the locked path then
+        if loop is None or _get_running_loop() is not loop or _runtime._inbox or self._hubs:
             _runtime.submit(self._enqueue_call, x, ph)
         elif self._mailbox is not None:  # on the loop's thread, busy: just queue it
             self._mailbox.append((CALL, x, ph))
