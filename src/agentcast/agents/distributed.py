@@ -53,6 +53,7 @@ class DistributedAgent(Agent):
     def __call__(self, x: Any = None) -> RemotePlaceholder:
         self._calls = n = self._calls + 1
         ph = RemotePlaceholder(self.name, n)
+        ph.producer = self  # its blocked_on() says "in progress": the host does the work
         get_runtime().submit(self._enqueue_call, x, ph)
         return ph
 
@@ -76,6 +77,7 @@ class DistributedAgent(Agent):
     def state_dict(self) -> dict[str, Any]:
         """The remote agent's state once everything sent so far has been handled."""
         ph = RemotePlaceholder(self.name, 0)
+        ph.producer = self
         get_runtime().submit(self.enqueue, STATE, None, ph)
         value = ph.result()
         return dict(value) if isinstance(value, dict) else {}

@@ -485,17 +485,20 @@ class Actor:
         mb = self._mailbox
         if mb is None:
             return None
+        idx = next((i for i, e in enumerate(mb) if e[2] is ph), None)
+        if idx is None:  # not one of ours in flight (e.g. a copy, or resolved meanwhile)
+            return None
         pos = self._mb_pos
-        queued = any(e[2] is ph for e in mb[pos:])
-        head = f"has {ph.seq_id} queued behind its current work, " if queued else ""
-        if pos < len(mb):  # parked on the input of the entry at pos?
+        head = f"has {ph.seq_id} queued behind its current work, " if idx > pos else ""
+        if idx >= pos and pos < len(mb):  # parked on the input of the entry at pos?
             x = mb[pos][1]
             waiting = x if isinstance(x, Placeholder) and not x._done else _pending(x)
-            if waiting is not None and (queued or mb[pos][2] is ph):
+            if waiting is not None:
                 return f"{head}waits for its input {waiting.seq_id}", waiting
-        awaited = self.waiting_on
-        if awaited is not None and not awaited._done:
-            return f"{head}runs a reply that waits for {awaited.seq_id}", awaited
+        if idx == pos - 1 or idx >= pos:  # its own reply, or the reply ahead of it, runs
+            awaited = self.waiting_on
+            if awaited is not None and not awaited._done:
+                return f"{head}runs a reply that waits for {awaited.seq_id}", awaited
         return None
 
 

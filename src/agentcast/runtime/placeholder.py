@@ -85,8 +85,16 @@ class Placeholder(Msg):
 
     @property
     def producer(self) -> Any:
-        """The actor whose call resolves this placeholder (None if not an agent call)."""
+        """Who resolves this placeholder: the actor whose call it is, or a running task
+        (anything with ``name`` and ``blocked_on(ph)``). None means nothing known: an agent
+        parked on such a placeholder, with no reply thread running, is reported as stalled
+        (:class:`~agentcast.exceptions.DeadlockError`) - give placeholders that your own
+        code resolves a producer (e.g. ``agentcast.runtime.scheduler.TASK``)."""
         return self._actor
+
+    @producer.setter
+    def producer(self, value: Any) -> None:
+        self._actor = value
 
     def done(self) -> bool:
         return self._done
