@@ -226,3 +226,12 @@ asyncio.run(main())
 ac.init(exit_timeout=1)
 """, timeout=60)
     assert "deadlock ['a', 'b']" in out
+
+
+def test_slow_inputs_through_copies_are_not_mistaken_for_stalls():
+    """Fanout copies, chains of slow agents: long waits that progress never raise."""
+    slow = SleepyAgent("slow_src", 0.8)(Msg("u", 0))
+    outs = ac.fanout_pipeline([AddAgent("fa", 1), AddAgent("fb", 2)], slow)
+    assert [o.content for o in outs] == [2, 3]
+    chain = SleepyAgent("c2", 0.6)(SleepyAgent("c1", 0.6)(Msg("u", 0)))
+    assert chain.content == 2
