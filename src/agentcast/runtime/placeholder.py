@@ -58,6 +58,17 @@ def run_callbacks(callbacks: list[Callback], ph: Placeholder) -> None:
         _in_trampoline = False
 
 
+_runtime: Any = None  # the scheduler's Runtime, looked up on the first wait
+
+
+def _load_runtime() -> Any:
+    global _runtime
+    from agentcast.runtime.scheduler import get_runtime  # it imports this module
+
+    _runtime = get_runtime()
+    return _runtime
+
+
 class Placeholder(Msg):
     """A Msg that will exist once an agent has replied.
 
@@ -135,9 +146,7 @@ class Placeholder(Msg):
         progress raises :class:`~agentcast.exceptions.DeadlockError` at once.
         """
         if not self._done:
-            from agentcast.runtime.scheduler import get_runtime  # it imports this module
-
-            get_runtime().wait_for(self, timeout)
+            (_runtime or _load_runtime()).wait_for(self, timeout)
         if self._exc is not None:
             raise self._exc
         return self._value
@@ -145,9 +154,7 @@ class Placeholder(Msg):
     async def aresult(self, timeout: float | None = None) -> Any:
         """The reply, awaited (from any event loop, bounded like :meth:`result`)."""
         if not self._done:
-            from agentcast.runtime.scheduler import get_runtime
-
-            await get_runtime().wait_async(self, timeout)
+            await (_runtime or _load_runtime()).wait_async(self, timeout)
         if self._exc is not None:
             raise self._exc
         return self._value

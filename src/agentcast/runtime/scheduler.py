@@ -75,6 +75,8 @@ class Runtime:
         self._driver_running = False  # the background driver runs the loop right now
         self._closing = False
         self._started = False
+        self._beat_loop: asyncio.AbstractEventLoop | None = None
+        self._drive_until: float | None = None
         self.exit_timeout: float | None = 300.0
         self.wait_timeout: float = float(
             os.environ.get("AGENTCAST_WAIT_TIMEOUT", DEFAULT_WAIT_TIMEOUT))
@@ -336,19 +338,22 @@ class Runtime:
                 "`await placeholder` there"
             )
         foreign = running is not None  # this thread runs a loop of its own: never drive ours
+        takeover = False
         me = current_actor.get()  # a ``def reply`` in a thread that reads a placeholder
         if me is not None:
             me.waiting_on = ph
             me.never_inline()
-        deadline = _monotonic() + (self.wait_timeout if timeout is None else timeout)
+        now = _monotonic()
+        deadline = now + (self.wait_timeout if timeout is None else timeout)
         registered = False
         suspect: Any = None
-        next_check = _monotonic() + STALL_CHECK
+        next_check = now + STALL_CHECK
         if foreign:
             with self._state:
                 self._foreign += 1
             self.ensure_driver()
-        else:
+        elif self._driver_on:  # ask the background driver to let this thread drive
+            takeover = True
             with self._state:
                 self._takeover += 1
             if self._driver_running:
@@ -383,22 +388,36 @@ class Runtime:
         finally:
             if me is not None:
                 me.waiting_on = None
-            with self._state:
-                if foreign:
+            if foreign:
+                with self._state:
                     self._foreign -= 1
-                else:
+            elif takeover:
+                with self._state:
                     self._takeover -= 1
-            if not foreign and self._driver_on:
                 self._notify()
         return True
 
     def _drive(self, loop: asyncio.AbstractEventLoop, ph: Placeholder, until: float) -> None:
+        # No timer per read (a timer costs more than a hop): one heartbeat per loop stops
+        # the drive once ``until`` has passed, so the caller can check for stalls.
+        if self._beat_loop is not loop:
+            self._beat_loop = loop
+            loop.call_soon(self._beat)
+        self._drive_until = until
         ph.add_done_callback(lambda _: loop.stop())
-        handle = loop.call_later(max(0.0, until - _monotonic()), loop.stop)
         try:
             loop.run_forever()
         finally:
-            handle.cancel()
+            self._drive_until = None
+
+    def _beat(self) -> None:
+        loop = self._beat_loop
+        if loop is None or loop.is_closed():
+            return
+        until = self._drive_until
+        if until is not None and _monotonic() >= until:
+            loop.stop()
+        loop.call_later(STALL_CHECK / 2, self._beat)
 
     def _notify(self) -> None:
         with self._cv:
