@@ -212,3 +212,29 @@ def test_async_waits_from_the_callers_loop_see_results():
         return [(await y).content for y in ys]
 
     assert asyncio.run(main()) == [2, 3, 4]
+
+
+def test_styles_mixed_many_times_in_one_process():
+    out = run_script(AGENT + """
+import threading
+
+class Add(ac.Agent):
+    def reply(self, x):
+        return ac.Msg(self.name, (x.content if x is not None else 0) + 1)
+
+a, d = Echo("a"), Add("d")
+total = 0
+for round_ in range(15):
+    total += d(d(ac.Msg("u", 0))).content                     # script
+    a()                                                       # left unread
+    async def main():
+        a()                                                   # left unread in async code
+        return (await d(ac.Msg("u", 0))).content
+    total += asyncio.run(main())
+    box = []
+    t = threading.Thread(target=lambda: box.append(d(ac.Msg("u", 5)).content))
+    t.start(); t.join(30)
+    total += box[0]
+print(total, a.memory.size())
+""", timeout=60)
+    assert out.split() == [str(15 * (2 + 1 + 6)), "30"]
