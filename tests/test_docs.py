@@ -33,3 +33,13 @@ def test_readme_snippet_runs(code, tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+RUNTIME_BLOCKS = blocks(ROOT / "docs" / "runtime.md")
+
+
+@pytest.mark.parametrize("code", RUNTIME_BLOCKS,
+                         ids=[f"runtime{i}" for i in range(len(RUNTIME_BLOCKS))])
+def test_runtime_doc_snippet_runs(code, tmp_path):
+    test_readme_snippet_runs(code, tmp_path)
+

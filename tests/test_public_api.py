@@ -21,6 +21,7 @@ EXPECTED = sorted([
     "if_else_pipeline", "init", "msghub", "print_usage", "random", "sequential_pipeline", "serve", "switch_pipeline", "wait_all",
     "while_loop_pipeline", "wait_all_async",
     "async_func", "sync_func", "AgentServer", "AgentServerClient",
+    "runtime_status", "StalledError", "DeadlockError", "WaitTimeoutError",
 ])
 
 

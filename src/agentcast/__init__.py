@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; one line per name
     from agentcast.hub import msghub as msghub
     from agentcast.initialize import init as init
     from agentcast.message import Msg as Msg
-    from agentcast.message import Placeholder as Placeholder
     from agentcast.models.base import ChatModel as ChatModel
     from agentcast.models.base import ModelResponse as ModelResponse
     from agentcast.models.registry import get_model as get_model
@@ -76,6 +75,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; one line per name
     from agentcast.runtime.actor import wait_all_async as wait_all_async
     from agentcast.runtime.agent_server import AgentServer as AgentServer
     from agentcast.runtime.agent_server import AgentServerClient as AgentServerClient
+    from agentcast.runtime.placeholder import Placeholder as Placeholder
     from agentcast.runtime.remote_methods import async_func as async_func
     from agentcast.runtime.remote_methods import sync_func as sync_func
     from agentcast.tools.response import ToolResponse as ToolResponse
@@ -88,7 +88,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # messages
     "Msg": "agentcast.message",
-    "Placeholder": "agentcast.message",
+    "Placeholder": "agentcast.runtime.placeholder",
     # agents
     "Agent": "agentcast.agents.base",
     "DialogAgent": "agentcast.agents.dialog",
@@ -148,6 +148,7 @@ _EXPORTS: dict[str, str] = {
     "gather": "agentcast.runtime.actor",
     "wait_all": "agentcast.runtime.actor",
     "wait_all_async": "agentcast.runtime.actor",
+    "runtime_status": "agentcast.runtime.actor",
     # models
     "ChatModel": "agentcast.models.base",
     "ModelResponse": "agentcast.models.base",
@@ -168,6 +169,9 @@ _EXPORTS: dict[str, str] = {
     "AgentServer": "agentcast.runtime.agent_server",
     "AgentServerClient": "agentcast.runtime.agent_server",
     "ChatConfigError": "agentcast.exceptions",
+    "StalledError": "agentcast.exceptions",
+    "DeadlockError": "agentcast.exceptions",
+    "WaitTimeoutError": "agentcast.exceptions",
 }
 
 __all__ = [  # literal, one line per name: tests/test_public_api.py checks it against _EXPORTS

@@ -31,7 +31,10 @@ Three branches, because three different people must act on them::
     │   ├── TerminationError          a loop hit its cap where that is an error
     │   ├── DivergenceError           a resumed run asked for a call unlike its record
     │   ├── InFlightToolError         a side-effecting tool was running at the crash
-    │   └── ApprovalPending           a tool waits for a person's approval: the run pauses
+    │   ├── ApprovalPending           a tool waits for a person's approval: the run pauses
+    │   └── StalledError              a wait on agents cannot finish; names who waits on what
+    │       ├── DeadlockError             no progress possible (a cycle, or nothing resolves it)
+    │       └── WaitTimeoutError          (TimeoutError) a bounded wait passed its bound
     └── ModelFacingError          errors the *model* should read and correct
         ├── ToolInputError            bad tool name or arguments
         ├── ToolExecutionError        the tool ran and failed
@@ -308,6 +311,24 @@ class ToolExecutionError(ModelFacingError):
 class ReplyFormatError(ModelFacingError, ValueError):
     """A reply could not be parsed or validated even after rule-based repair; the text is
     shown to the model when it is asked again (a ResponseParseError ends the re-asks)."""
+
+
+class StalledError(RunError):
+    """A wait on agents cannot finish. ``waits`` lists ``(agent, what it waits on)``."""
+
+    def __init__(self, message: str, *, waits: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.waits = list(waits or [])
+
+
+class DeadlockError(StalledError):
+    """No progress is possible: agents wait on each other in a cycle, or on a placeholder
+    that nothing will resolve."""
+
+
+class WaitTimeoutError(StalledError, TimeoutError):
+    """A bounded wait (placeholder read, ``settle``, ``wait_all``) passed its bound."""
+
 
 
 class TagNotFoundError(ReplyFormatError):

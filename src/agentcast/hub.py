@@ -70,7 +70,7 @@ class MsgHub:
             self.participants.append(agent)
             agent._hubs = (*agent._hubs, self)
             if self.announcement is not None:
-                agent._push(OBSERVE, self.announcement, None)
+                agent.enqueue(OBSERVE, self.announcement, None)
 
     # --- membership and broadcast ---------------------------------------------------
     def add(self, new_participant: Actor | Sequence[Actor]) -> None:
@@ -101,7 +101,7 @@ class MsgHub:
 
     def _broadcast(self, msg: Any) -> None:
         for agent in self.participants:
-            agent._push(OBSERVE, msg, None)
+            agent.enqueue(OBSERVE, msg, None)
 
     def __repr__(self) -> str:
         return f"MsgHub({[a.name for a in self.participants]})"

@@ -21,6 +21,7 @@ def init(
     verbose: bool | None = None,
     stream: bool | None = None,
     exit_timeout: float | None = None,
+    wait_timeout: float | None = None,
     ray_address: str | None = None,
     durable: bool = False,
     resume: str | None = None,
@@ -65,6 +66,8 @@ def init(
         settings["stream"] = stream
     if exit_timeout is not None:
         get_runtime().exit_timeout = exit_timeout
+    if wait_timeout is not None:  # the bound on any single wait for agents
+        get_runtime().wait_timeout = float(wait_timeout)
     if ray_address is not None:  # the cluster to_dist() joins (nothing starts until then)
         from agentcast.runtime.ray_backend import configure
 

@@ -1,4 +1,7 @@
-"""Msg, the only thing agents share, and Placeholder, a Msg that is not there yet.
+"""Msg, the only thing agents share.
+
+``Placeholder`` (a Msg that is not there yet) lives with the runtime
+(:mod:`agentcast.runtime.placeholder`); it is re-exported here, lazily, for convenience.
 
 A Msg is small (slots, lazy metadata, counter-based ids) because simulations keep millions of
 them in memory, and cheap to create because one is made per hop on the hot path.
@@ -11,7 +14,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentcast.exceptions import InvalidMessageError
 
@@ -273,184 +276,13 @@ def _check_json(value: Any, field: str, depth: int = 0) -> None:
     )
 
 
+def __getattr__(name: str) -> Any:
+    # Lazy re-export: the placeholder belongs to the runtime, which sits above this module.
+    if name in ("Placeholder", "resolved"):
+        from agentcast.runtime import placeholder
 
-# --------------------------------------------------------------------------------------
-# Placeholder
-# --------------------------------------------------------------------------------------
-Callback = Callable[["Placeholder"], None]
-
-# Set by the runtime: how a plain (non-loop) thread waits for a placeholder, and how
-# resolution callbacks are run. Kept as hooks so that this module imports nothing above it.
-_sync_wait: Callable[[Placeholder], None] | None = None
-_run_callbacks: Callable[[list[Callback], Placeholder], None] | None = None
+        return getattr(placeholder, name)
+    raise AttributeError(f"module 'agentcast.message' has no attribute {name!r}")
 
 
-class Placeholder(Msg):
-    """A Msg that will exist once an agent has replied.
-
-    ``agent(x)`` returns one at once. In a plain script reading any field blocks until the
-    reply is there (the reading thread drives the agents meanwhile); in async code ``await``
-    it. A failure inside the reply is raised where the placeholder is read or awaited.
-    ``seq_id`` ("agent#n") is known at once and never blocks.
-    """
-
-    __slots__ = ("_callbacks", "_done", "_exc", "_n", "_owner", "_value")
-
-    def __init__(self, owner: str = "", n: int = 0) -> None:
-        self._value: Msg | None = None
-        self._exc: BaseException | None = None
-        self._done = False
-        self._callbacks: list[Callback] | None = None
-        self._owner = owner
-        self._n = n
-
-    # --- state ----------------------------------------------------------------------
-    @property
-    def seq_id(self) -> str:
-        return f"{self._owner}#{self._n}"
-
-    def done(self) -> bool:
-        return self._done
-
-    def add_done_callback(self, fn: Callback) -> None:
-        """Run ``fn(self)`` on the runtime's loop once resolved (at once if already)."""
-        if self._done:
-            fn(self)
-        elif self._callbacks is None:
-            self._callbacks = [fn]
-        else:
-            self._callbacks.append(fn)
-
-    def set_result(self, value: Msg | None) -> None:
-        self._resolve(value, None)
-
-    def set_exception(self, exc: BaseException) -> None:
-        self._resolve(None, exc)
-
-    def _resolve(self, value: Msg | None, exc: BaseException | None) -> None:
-        if self._done:
-            return
-        self._value = value
-        self._exc = exc
-        self._done = True
-        callbacks = self._callbacks
-        if callbacks is not None:
-            self._callbacks = None
-            if _run_callbacks is not None:
-                _run_callbacks(callbacks, self)
-            else:
-                for cb in callbacks:
-                    cb(self)
-
-    def result(self) -> Msg | None:
-        """The reply (blocking in a plain script until it is there)."""
-        if not self._done:
-            if _sync_wait is None:
-                raise RuntimeError("no agentcast runtime to wait with")
-            _sync_wait(self)
-        if self._exc is not None:
-            raise self._exc
-        return self._value
-
-    def _msg(self) -> Msg:
-        value = self.result()
-        if value is None:
-            raise AttributeError(f"call {self.seq_id} returned None, not a message")
-        return value
-
-    def __await__(self) -> Any:
-        if not self._done:
-            import asyncio
-
-            fut = asyncio.get_running_loop().create_future()
-
-            def wake(_: Placeholder) -> None:
-                if not fut.done():
-                    fut.set_result(None)
-
-            self.add_done_callback(wake)
-            yield from fut.__await__()
-        if self._exc is not None:
-            raise self._exc
-        return self._value
-
-    # --- every field reads through to the resolved message ----------------------------
-    def _get_field(name: str) -> property:  # type: ignore[misc]
-        def fget(self: Placeholder) -> Any:
-            return getattr(self._msg(), name)
-
-        def fset(self: Placeholder, value: Any) -> None:
-            setattr(self._msg(), name, value)
-
-        return property(fget, fset)
-
-    if TYPE_CHECKING:  # type checkers see Msg's field types; at run time each reads through
-        id: str
-        name: str
-        content: Any
-        role: str
-        url: str | list[str] | None
-        timestamp: float
-    else:
-        id = _get_field("id")
-        name = _get_field("name")
-        content = _get_field("content")
-        role = _get_field("role")
-        url = _get_field("url")
-        metadata = _get_field("metadata")
-        timestamp = _get_field("timestamp")
-    del _get_field
-
-    def __getattr__(self, key: str) -> Any:
-        if key.startswith("_"):
-            raise AttributeError(key)
-        return getattr(self._msg(), key)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._msg()[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._msg()[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._msg()
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._msg().to_dict()
-
-    def copy(self) -> Msg:
-        return self._msg().copy()
-
-    def __eq__(self, other: object) -> bool:
-        if other is self:
-            return True
-        if isinstance(other, Msg):
-            value = self.result()
-            if isinstance(other, Placeholder):
-                return value == other.result()
-            return value == other
-        return NotImplemented
-
-    __hash__ = object.__hash__
-
-    def __repr__(self) -> str:
-        if not self._done:
-            return f"Placeholder({self.seq_id}, pending)"
-        if self._exc is not None:
-            return f"Placeholder({self.seq_id}, failed: {type(self._exc).__name__})"
-        return f"Placeholder({self.seq_id}, {self._value!r})"
-
-    def __reduce__(self) -> tuple[Callable[..., Msg], tuple[dict[str, Any]]]:
-        return (_from_wire, (self._msg().to_dict(),))
-
-
-def resolved(x: Any) -> Any:
-    """The value behind a placeholder (or each in a list); other values pass through."""
-    if isinstance(x, Placeholder):
-        return x.result()
-    if isinstance(x, list):
-        return [resolved(v) for v in x]
-    return x
-
-
-__all__ = ["ROLES", "Msg", "Placeholder", "new_id", "resolved"]
+__all__ = ["ROLES", "Msg", "new_id"]  # Placeholder, resolved: lazy re-exports above

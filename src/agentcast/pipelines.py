@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
 from agentcast import hooks
-from agentcast.message import Msg, Placeholder
+from agentcast.message import Msg
+from agentcast.runtime.placeholder import Placeholder
 from agentcast.runtime.scheduler import get_runtime
 
 Operator = Union[Callable[[Any], Any], Sequence[Any]]
@@ -75,7 +76,7 @@ def _copy_of(x: Any) -> Any:
     if x is None:
         return None
     if isinstance(x, Placeholder):
-        copy = Placeholder(x._owner, x._n)
+        copy = Placeholder(x._owner, x._n, x.producer)
         get_runtime().submit(
             x.add_done_callback,
             lambda p: copy.set_exception(p._exc) if p._exc is not None

@@ -114,14 +114,32 @@ def test_sync_reply_failure_surfaces_too():
     assert isinstance(info.value.original, KeyError)
 
 
-def test_reading_unresolved_placeholder_in_async_code_is_a_clear_error():
+def test_sync_read_in_async_code_gives_the_value():
+    """A sync helper called from async code may read a placeholder: the agents run on the
+    runtime's own loop, not the caller's, so blocking this thread stalls no agent."""
+    def helper(p):
+        return p.content
+
     async def main():
         x = SleepyAgent("s", 0.2)(Msg("u", 0))
-        with pytest.raises(PlaceholderReadError, match="await"):
-            _ = x.content
-        return (await x).content
+        y = SleepyAgent("t", 0.1)(x)
+        return helper(y), (await y).content
 
-    assert asyncio.run(main()) == 1
+    assert asyncio.run(main()) == (2, 2)
+
+
+def test_reading_unresolved_placeholder_inside_an_async_reply_is_a_clear_error():
+    class Reader(ac.Agent):
+        async def reply(self, x):
+            p = SleepyAgent("inner", 0.1)(x)
+            try:
+                _ = p.content
+            except PlaceholderReadError as exc:
+                assert "await" in str(exc)
+                return Msg(self.name, (await p).content + 10)
+            return Msg(self.name, -1)
+
+    assert Reader("r")(Msg("u", 0)).content == 11
 
 
 def test_sequence_ids_are_stable_per_agent():

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from agentcast.agents.dialog import DialogAgent as DialogAgent
     from agentcast.agents.dict_dialog import DictDialogAgent as DictDialogAgent
     from agentcast.agents.dict_dialog import select_keys as select_keys
+    from agentcast.agents.distributed import DistributedAgent as DistributedAgent
+    from agentcast.agents.distributed import to_dist as to_dist
     from agentcast.agents.programmer import ProgrammerAgent as ProgrammerAgent
     from agentcast.agents.programmer import extract_code as extract_code
     from agentcast.agents.progress import ProgressBoard as ProgressBoard
@@ -54,6 +56,8 @@ _EXPORTS: dict[str, str] = {
     "use_console": "agentcast.agents.base",
     "ProgressBoard": "agentcast.agents.progress",
     "progress_wanted": "agentcast.agents.progress",
+    "DistributedAgent": "agentcast.agents.distributed",
+    "to_dist": "agentcast.agents.distributed",
 }
 
 __all__ = [
@@ -61,6 +65,7 @@ __all__ = [
     "AudioDialogAgent",
     "DialogAgent",
     "DictDialogAgent",
+    "DistributedAgent",
     "ProgrammerAgent",
     "ProgressBoard",
     "ReActAgent",
@@ -74,6 +79,7 @@ __all__ = [
     "select_keys",
     "set_input_provider",
     "store_media",
+    "to_dist",
     "use_console",
 ]
 

@@ -89,8 +89,10 @@ class Agent(Actor):
         self.description: str = description if description is not None else (sys_prompt or "")
         self._model_ref = model if model is not None else model_config_name
         self._model: ChatModel | None = None
-        self.memory: ListMemory | None = (memory if memory is not None else ListMemory()) \
-            if use_memory else None
+        mem = (memory if memory is not None else ListMemory()) if use_memory else None
+        if mem is not None:
+            mem.attach(self)  # reads from outside see the work already sent
+        self.memory: ListMemory | None = mem
         self.verbose = verbose
 
     # --- model -----------------------------------------------------------------------
@@ -214,6 +216,8 @@ class Agent(Actor):
 
     # --- state -----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
+        """The agent's state once everything already sent to it is handled."""
+        self.settle()
         return {
             "name": self.name,
             "sys_prompt": self.sys_prompt,
@@ -233,7 +237,7 @@ class Agent(Actor):
     # --- distribution ----------------------------------------------------------------
     def to_dist(self, **kwargs: Any) -> Any:
         """Move this agent into a Ray actor (extra ``agentcast[ray]``); same workflow code."""
-        from agentcast.runtime.ray_backend import to_dist
+        from agentcast.agents.distributed import to_dist
 
         return to_dist(self, **kwargs)
 

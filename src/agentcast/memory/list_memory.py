@@ -9,16 +9,34 @@ from pathlib import Path
 from typing import Any
 
 from agentcast.exceptions import AgentcastWarning
-from agentcast.message import Msg, Placeholder
+from agentcast.message import Msg
+from agentcast.runtime.placeholder import Placeholder
 
 
 class ListMemory:
-    """Messages in arrival order. ``get(recent_n)`` returns copies of the list, not the list."""
+    """Messages in arrival order. ``get(recent_n)`` returns copies of the list, not the list.
 
-    __slots__ = ("_items",)
+    Reads from outside the owning agent (``get``, ``size``, ``len``, iteration, ``export``)
+    first wait until the agent has handled every call and observe already sent to it, so a
+    script sees the effect of the lines above. In async code ``await agent.settled()``
+    first (a read then does not block).
+    """
+
+    __slots__ = ("_items", "_owner")
 
     def __init__(self, items: Iterable[Msg] | None = None) -> None:
         self._items: list[Msg] = list(items) if items else []
+        self._owner: Any = None
+
+    def attach(self, owner: Any) -> None:
+        """Order reads from outside ``owner`` (an actor with ``in_actor`` and ``settle``)
+        after the work already sent to it."""
+        self._owner = owner
+
+    def _settle(self) -> None:
+        owner = self._owner
+        if owner is not None and not owner.in_actor():
+            owner.settle()
 
     def add(self, msg: Msg | Iterable[Msg] | None) -> None:
         """Add a message or several; None is ignored, placeholders are resolved first.
@@ -38,7 +56,10 @@ class ListMemory:
         checked: list[Msg] = []
         for i, m in enumerate(items):
             if isinstance(m, Placeholder):
-                m = m.result()  # type: ignore[assignment]
+                m = m.result()
+                if isinstance(m, list):  # a reply that was a list of messages
+                    checked.extend(v for v in m if isinstance(v, Msg))
+                    continue
             if m is None:
                 continue
             if not isinstance(m, Msg):
@@ -49,6 +70,8 @@ class ListMemory:
 
     def get(self, recent_n: int | None = None, filter_func: Callable[[int, Msg], bool] | None = None
             ) -> list[Msg]:
+        if self._owner is not None:
+            self._settle()
         items = self._items
         if filter_func is not None:
             items = [m for i, m in enumerate(items) if filter_func(i, m)]
@@ -87,16 +110,20 @@ class ListMemory:
         self._items.clear()
 
     def size(self) -> int:
+        self._settle()
         return len(self._items)
 
     def __len__(self) -> int:
+        self._settle()
         return len(self._items)
 
     def __iter__(self) -> Any:
+        self._settle()
         return iter(list(self._items))
 
     def export(self, path: str | Path | None = None) -> list[dict[str, Any]]:
         """The memory as wire dicts; also written as JSON to ``path`` if given."""
+        self._settle()
         data = [m.to_dict() for m in self._items]
         if path is not None:
             Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")

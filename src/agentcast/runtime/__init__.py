@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING
 from agentcast._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from agentcast.agents.distributed import DistributedAgent as DistributedAgent
+    from agentcast.agents.distributed import to_dist as to_dist
     from agentcast.runtime.actor import Actor as Actor
     from agentcast.runtime.actor import gather as gather
+    from agentcast.runtime.actor import runtime_status as runtime_status
     from agentcast.runtime.actor import wait_all as wait_all
     from agentcast.runtime.actor import wait_all_async as wait_all_async
     from agentcast.runtime.agent_server import AgentServer as AgentServer
@@ -17,14 +20,17 @@ if TYPE_CHECKING:
     from agentcast.runtime.agent_server_cli import add_arguments as add_arguments
     from agentcast.runtime.agent_server_cli import run as run
     from agentcast.runtime.eager import start_task as start_task
+    from agentcast.runtime.placeholder import Placeholder as Placeholder
+    from agentcast.runtime.placeholder import resolved as resolved
+    from agentcast.runtime.placeholder import run_callbacks as run_callbacks
     from agentcast.runtime.ray_backend import AgentHost as AgentHost
-    from agentcast.runtime.ray_backend import DistributedAgent as DistributedAgent
     from agentcast.runtime.ray_backend import configure as configure
     from agentcast.runtime.ray_backend import ensure_ray as ensure_ray
     from agentcast.runtime.ray_backend import host_actor_class as host_actor_class
+    from agentcast.runtime.ray_backend import host_named as host_named
     from agentcast.runtime.ray_backend import import_ray as import_ray
+    from agentcast.runtime.ray_backend import next_agent_id as next_agent_id
     from agentcast.runtime.ray_backend import node_strategy as node_strategy
-    from agentcast.runtime.ray_backend import to_dist as to_dist
     from agentcast.runtime.ray_host import AgentHostActor as AgentHostActor
     from agentcast.runtime.ray_host import RefInput as RefInput
     from agentcast.runtime.ray_host import dumps_agent as dumps_agent
@@ -55,7 +61,7 @@ _EXPORTS: dict[str, str] = {
     "AgentHostActor": "agentcast.runtime.ray_host",
     "AgentServer": "agentcast.runtime.agent_server",
     "AgentServerClient": "agentcast.runtime.agent_server",
-    "DistributedAgent": "agentcast.runtime.ray_backend",
+    "DistributedAgent": "agentcast.agents.distributed",
     "Link": "agentcast.runtime.ray_link",
     "RefInput": "agentcast.runtime.ray_host",
     "RemotePlaceholder": "agentcast.runtime.ray_link",
@@ -74,7 +80,7 @@ _EXPORTS: dict[str, str] = {
     "run": "agentcast.runtime.agent_server_cli",
     "start_task": "agentcast.runtime.eager",
     "sync_func": "agentcast.runtime.remote_methods",
-    "to_dist": "agentcast.runtime.ray_backend",
+    "to_dist": "agentcast.agents.distributed",
     "tune_gc": "agentcast.runtime.scheduler",
     "unwire_error": "agentcast.runtime.ray_host",
     "wait_all": "agentcast.runtime.actor",
@@ -90,6 +96,12 @@ _EXPORTS: dict[str, str] = {
     "private_token_file": "agentcast.runtime.ray_net",
     "loopback_only": "agentcast.runtime.ray_net",
     "check_loopback": "agentcast.runtime.ray_net",
+    "runtime_status": "agentcast.runtime.actor",
+    "run_callbacks": "agentcast.runtime.placeholder",
+    "Placeholder": "agentcast.runtime.placeholder",
+    "resolved": "agentcast.runtime.placeholder",
+    "host_named": "agentcast.runtime.ray_backend",
+    "next_agent_id": "agentcast.runtime.ray_backend",
 }
 
 __all__ = [
@@ -100,6 +112,7 @@ __all__ = [
     "AgentServerClient",
     "DistributedAgent",
     "Link",
+    "Placeholder",
     "RefInput",
     "RemotePlaceholder",
     "Runtime",
@@ -115,14 +128,19 @@ __all__ = [
     "gather",
     "get_runtime",
     "host_actor_class",
+    "host_named",
     "host_of",
     "import_ray",
     "local_env",
     "loopback_only",
+    "next_agent_id",
     "node_strategy",
     "private_token_file",
     "remote_callables",
+    "resolved",
     "run",
+    "run_callbacks",
+    "runtime_status",
     "start_task",
     "stop_server",
     "sync_func",

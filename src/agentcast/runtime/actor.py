@@ -1,10 +1,15 @@
 """Actors: one mailbox per agent, handled in order, one entry at a time.
 
-A mailbox entry is ``(kind, input, placeholder)``. The drain is a plain function: entries
-whose work is synchronous (observing a resolved message) cost a few attribute accesses;
-an ``async def reply`` runs in one asyncio Task per call, a ``def reply`` in the thread
-pool. When an entry's input is an unresolved placeholder the actor parks itself as that
-placeholder's callback and resumes exactly where it stopped.
+A mailbox entry is ``(kind, input, placeholder)``, added by :meth:`Actor.enqueue`. The
+drain is a plain function: entries whose work is synchronous (observing a resolved
+message) cost a few attribute accesses; an ``async def reply`` runs in a runner task, a
+``def reply`` in the thread pool (or inline, once it has proven instant; see
+``_run_sync_inline``). When an entry's input is an unresolved placeholder the actor parks
+itself as that placeholder's callback and resumes exactly where it stopped.
+
+Reads from outside are ordered: :meth:`Actor.settle` (blocking) and :meth:`Actor.settled`
+(awaitable) return once every entry sent before them has been handled; memory reads and
+``state_dict`` of agents call them.
 
 Idle actors hold no mailbox, no task and no future, so millions of them are cheap.
 """
@@ -12,31 +17,36 @@ Idle actors hold no mailbox, no task and no future, so millions of them are chea
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import inspect
 import time
+import weakref
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 from agentcast import hooks
 from agentcast.exceptions import AgentCallError
-from agentcast.message import Msg, Placeholder
+from agentcast.message import Msg
 from agentcast.runtime.eager import start_task
+from agentcast.runtime.placeholder import Placeholder, current_actor
 from agentcast.runtime.scheduler import Runtime, _get_running_loop, get_runtime
 
 OBSERVE = 0
 CALL = 1
+MARK = 5  # a settle marker: resolves its placeholder when the drain reaches it
 
 _runtime: Runtime = get_runtime()
+_current = current_actor  # the actor whose reply is running in this task or thread
 
-# The actor whose reply is running in this task or thread (None outside any actor).
-_current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
-    "agentcast_actor", default=None
-)
+# Every live actor, for the debug view (weak: idle actors cost nothing here).
+_actors: weakref.WeakSet[Actor] = weakref.WeakSet()
 
-
+# A ``def reply`` runs inline on the loop once its last INLINE_AFTER calls each took under
+# INSTANT seconds; an inline run over BUDGET sends that actor back to threads for good.
+INLINE_AFTER = 8
+INSTANT = 0.0005
+BUDGET = 0.002
 
 
 def _observe_entry(impl: Any) -> Any:
@@ -148,12 +158,15 @@ def _unwrap(x: Any) -> tuple[Any, BaseException | None]:
     if isinstance(x, Placeholder):
         return x._value, x._exc
     if isinstance(x, list):
-        out = []
+        out: list[Any] = []
         for v in x:
             if isinstance(v, Placeholder):
                 if v._exc is not None:
                     return None, v._exc
                 v = v._value
+                if isinstance(v, list):  # a reply that was a list of messages
+                    out.extend(v)
+                    continue
             if v is not None:
                 out.append(v)
         return out, None
@@ -171,7 +184,14 @@ class Actor:
     _reply_is_async = True
     _observe_is_async = False
     _inside = False
+    _fast = 0  # def reply: >= INLINE_AFTER means run inline; -1 means threads for good
+    waiting_on: Placeholder | None = None  # what the running reply awaits (diagnosis)
     name: str
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Actor:
+        self = super().__new__(cls)
+        _actors.add(self)
+        return self
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -193,19 +213,20 @@ class Actor:
     def __call__(self, x: Any = None) -> Placeholder:
         """Enqueue a call; returns its placeholder at once."""
         self._calls = n = self._calls + 1
-        ph = Placeholder(self.name, n)
+        ph = Placeholder(self.name, n, self)
         if hooks.durable is not None:
             hooks.durable.send("call", self.name, x, n)
-        if _get_running_loop() is not _runtime._loop or _runtime._inbox or self._hubs:
+        loop = _runtime._loop  # None before first use: take the locked path then
+        if loop is None or _get_running_loop() is not loop or _runtime._inbox or self._hubs:
             _runtime.submit(self._enqueue_call, x, ph)
         elif self._mailbox is not None:  # on the loop's thread, busy: just queue it
             self._mailbox.append((CALL, x, ph))
         else:
-            self._push(CALL, x, ph)
+            self.enqueue(CALL, x, ph)
         return ph
 
     def _enqueue_call(self, x: Any, ph: Placeholder) -> None:
-        self._push(CALL, x, ph)
+        self.enqueue(CALL, x, ph)
         hubs = self._hubs
         if hubs:
             _deliver_from_hubs(self, hubs, ph)
@@ -214,9 +235,15 @@ class Actor:
         """Enqueue ``observe(x)`` behind whatever the agent is doing now."""
         if hooks.durable is not None:
             hooks.durable.send("observe", self.name, x)
-        _runtime.submit(self._push, OBSERVE, x, None)
+        _runtime.submit(self.enqueue, OBSERVE, x, None)
 
-    def _push(self, kind: int, x: Any, ph: Placeholder | None) -> None:
+    def enqueue(self, kind: int, x: Any, ph: Placeholder | None = None) -> None:
+        """Add one entry to the mailbox: ``CALL`` (``reply(x)`` resolves ``ph``),
+        ``OBSERVE`` (``observe(x)``) or ``MARK`` (``ph`` resolves when reached).
+
+        The one way in for hubs, the Ray host and proxies. Call it on the runtime loop's
+        thread (``get_runtime().submit(actor.enqueue, ...)`` from anywhere else). An input
+        that is an unresolved placeholder makes the actor wait for it, in order."""
         mb = self._mailbox
         if mb is None:
             self._mailbox = [(kind, x, ph)]
@@ -268,10 +295,19 @@ class Actor:
                     # a running runner, or one about to start, takes everything queued
                     if not _executing and not _pending_runners:
                         _spawn_runner()
+                elif self._fast >= INLINE_AFTER:
+                    if self._run_sync_inline(x, ph):
+                        continue
+                    return
                 else:
-                    loop = _runtime.loop
-                    _runtime.pool.submit(self._call_sync, x, ph, loop)
+                    rt = _runtime
+                    rt.threads_busy += 1
+                    rt.pool.submit(self._call_sync, x, ph, rt.loop)
                 return
+            if kind == MARK:
+                if ph is not None:
+                    ph.set_result(None)
+                continue
             if self._observe_is_async:
                 self._mb_pos = i
                 start_task(_runtime.loop, self._observe_async(x))
@@ -319,6 +355,7 @@ class Actor:
     def _call_sync(self, x: Any, ph: Placeholder, loop: Any) -> None:
         started = time.time() if hooks.listeners else 0.0
         token = _current.set(self)
+        t0 = time.perf_counter()
         try:
             durable = hooks.durable
             if durable is None:
@@ -328,15 +365,49 @@ class Actor:
         except BaseException as exc:
             loop.call_soon_threadsafe(self._fail_and_drain, ph, x, exc, started)
         else:
+            took = time.perf_counter() - t0
+            if self._fast >= 0:  # learning: only replies that never wait become inline
+                self._fast = self._fast + 1 if took < INSTANT else 0
             loop.call_soon_threadsafe(self._finish_and_drain, ph, x, value, started)
         finally:
             _current.reset(token)
 
+    def _run_sync_inline(self, x: Any, ph: Placeholder) -> bool:
+        """Run a proven-instant ``def reply`` right here on the loop (no thread hop).
+
+        Returns True when the drain may go on. A run over BUDGET sends this actor back to
+        threads for good (so a reply that starts blocking stalls the loop at most once)."""
+        started = time.time() if hooks.listeners else 0.0
+        token = _current.set(self)
+        self._inside = True
+        t0 = time.perf_counter()
+        try:
+            durable = hooks.durable
+            if durable is None:
+                value = self.reply(x)
+            else:
+                value = durable.run_sync(self, x, ph._n, self.reply)
+        except BaseException as exc:
+            self._inside = False
+            _current.reset(token)
+            if time.perf_counter() - t0 > BUDGET:
+                self._fast = -1
+            self._fail(ph, x, exc, started)
+            return True
+        self._inside = False
+        _current.reset(token)
+        if time.perf_counter() - t0 > BUDGET:
+            self._fast = -1
+        self._finish(ph, x, value, started)
+        return True
+
     def _finish_and_drain(self, ph: Placeholder, x: Any, value: Any, started: float) -> None:
+        _runtime.threads_busy -= 1
         self._finish(ph, x, value, started)
         self._drain()
 
     def _fail_and_drain(self, ph: Placeholder, x: Any, exc: BaseException, started: float) -> None:
+        _runtime.threads_busy -= 1
         self._fail(ph, x, exc, started)
         self._drain()
 
@@ -364,11 +435,16 @@ class Actor:
                 return
             value = value._value
         elif value is not None and not isinstance(value, Msg):
-            value = Msg(self.name, value)
+            # A list of messages stays a list: hub members observe each message.
+            if not (isinstance(value, list) and value
+                    and all(isinstance(v, Msg) for v in value)):
+                value = Msg(self.name, value)
         if hooks.listeners:
-            hooks.emit("reply", {"agent": self.name, "seq_id": ph.seq_id, "msg": value,
-                                 "input": x, "started": started, "ended": time.time(),
-                                 "error": None})
+            ended = time.time()
+            for msg in value if isinstance(value, list) else [value]:  # one event a message
+                hooks.emit("reply", {"agent": self.name, "seq_id": ph.seq_id, "msg": msg,
+                                     "input": x, "started": started, "ended": ended,
+                                     "error": None})
         ph.set_result(value)
 
     def _fail(self, ph: Placeholder, x: Any, exc: BaseException, started: float) -> None:
@@ -382,6 +458,64 @@ class Actor:
     @property
     def busy(self) -> bool:
         return self._mailbox is not None
+
+    def never_inline(self) -> None:
+        """Keep this actor's ``def reply`` in threads (it waits on placeholders)."""
+        self._fast = -1
+
+    # --- ordered reads from outside --------------------------------------------------
+    def in_actor(self) -> bool:
+        """True when called from inside this actor (its reply or observe)."""
+        return self._inside or _current.get() is self
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Block until every call and observe already sent to this agent is handled.
+
+        From inside the actor, or from inside any async reply on the agents' loop (which
+        must not block), it returns at once: there use ``await agent.settled()``. Bounded
+        by ``timeout`` (default: the runtime's ``wait_timeout``); raises
+        :class:`~agentcast.exceptions.WaitTimeoutError` /
+        :class:`~agentcast.exceptions.DeadlockError` naming what it waits on.
+        """
+        if self.in_actor() or _runtime.on_loop_thread():
+            return
+        if self._mailbox is None and _runtime.quiet():
+            return  # nothing queued, and nothing in flight from any thread
+        ph = Placeholder(self.name, 0, self)
+        _runtime.submit(self.enqueue, MARK, None, ph)
+        _runtime.wait_for(ph, timeout)
+
+    async def settled(self, timeout: float | None = None) -> None:
+        """Await every call and observe already sent to this agent (the async
+        :meth:`settle`)."""
+        if self.in_actor():
+            return
+        ph = Placeholder(self.name, 0, self)
+        _runtime.submit(self.enqueue, MARK, None, ph)
+        await ph.aresult(timeout)
+
+    def blocked_on(self, ph: Placeholder) -> tuple[str, Placeholder | None] | None:
+        """What keeps ``ph`` (one of this actor's entries) from resolving, for stall
+        diagnosis: ``(description, placeholder it waits on)``, or None when the actor is
+        busy with something that progresses by itself (I/O, a timer, a thread)."""
+        mb = self._mailbox
+        if mb is None:
+            return None
+        idx = next((i for i, e in enumerate(mb) if e[2] is ph), None)
+        if idx is None:  # not one of ours in flight (e.g. a copy, or resolved meanwhile)
+            return None
+        pos = self._mb_pos
+        head = f"has {ph.seq_id} queued behind its current work, " if idx > pos else ""
+        if idx >= pos and pos < len(mb):  # parked on the input of the entry at pos?
+            x = mb[pos][1]
+            waiting = x if isinstance(x, Placeholder) and not x._done else _pending(x)
+            if waiting is not None:
+                return f"{head}waits for its input {waiting.seq_id}", waiting
+        if idx == pos - 1 or idx >= pos:  # its own reply, or the reply ahead of it, runs
+            awaited = self.waiting_on
+            if awaited is not None and not awaited._done:
+                return f"{head}runs a reply that waits for {awaited.seq_id}", awaited
+        return None
 
 
 def _report_observe_error(actor: Actor, exc: BaseException) -> None:
@@ -397,14 +531,14 @@ def _deliver_from_hubs(speaker: Actor, hubs: Sequence[Any], ph: Placeholder) -> 
     if len(hubs) == 1:
         for other in hubs[0].participants:
             if other is not speaker:
-                other._push(OBSERVE, ph, None)
+                other.enqueue(OBSERVE, ph, None)
         return
     seen: set[int] = {id(speaker)}
     for hub in hubs:
         for other in hub.participants:
             if id(other) not in seen:
                 seen.add(id(other))
-                other._push(OBSERVE, ph, None)
+                other.enqueue(OBSERVE, ph, None)
 
 
 def gather(*xs: Any) -> list[Any]:
@@ -420,3 +554,47 @@ def wait_all(timeout: float | None = None) -> bool:
 async def wait_all_async() -> None:
     """In async code: wait until every agent is idle."""
     await _runtime.wait_all_async()
+
+
+def runtime_status() -> dict[str, Any]:
+    """A debug view of the runtime: who is busy, how much is queued, what each waits on.
+
+    ``{"busy": n, "threads_busy": n, "loop": "idle" | "running", "agents": [{"agent",
+    "queued", "waits_on"}...]}`` - ``waits_on`` is the placeholder (``"agent#n"``) the
+    agent is parked on or whose reply it awaits, else None. Taken on the loop's thread,
+    after everything already submitted from this one."""
+    if _runtime.on_loop_thread():
+        return _status_now()
+    box: list[dict[str, Any]] = []
+    done = Placeholder("runtime_status", 0)
+
+    def take() -> None:
+        box.append(_status_now())
+        done.set_result(None)
+
+    _runtime.submit(take)
+    _runtime.wait(done, 10.0)
+    return box[0] if box else _status_now()
+
+
+def _status_now() -> dict[str, Any]:
+    agents = []
+    for actor in list(_actors):
+        mb = actor._mailbox
+        if mb is None:
+            continue
+        pos = actor._mb_pos
+        waits = None
+        if pos < len(mb):
+            x = mb[pos][1]
+            p = x if isinstance(x, Placeholder) and not x._done else _pending(x)
+            if p is not None:
+                waits = p.seq_id
+        if waits is None and actor.waiting_on is not None and not actor.waiting_on._done:
+            waits = actor.waiting_on.seq_id
+        agents.append({"agent": actor.name, "queued": max(0, len(mb) - pos),
+                       "waits_on": waits})
+    return {"busy": _runtime.busy, "threads_busy": _runtime.threads_busy,
+            "loop": "running" if _runtime.loop_running else "idle",
+            "agents": agents}
+

@@ -27,15 +27,14 @@ from types import TracebackType
 from typing import Any
 
 from agentcast.agents.base import Agent
+from agentcast.agents.distributed import DistributedAgent, to_dist
 from agentcast.exceptions import ConfigError, DistributedError
 from agentcast.runtime.ray_backend import (
     DEFAULT_MAX_RESTARTS,
     DEFAULT_TIMEOUT,
     AgentHost,
-    DistributedAgent,
     ensure_ray,
     host_actor_class,
-    to_dist,
 )
 
 DEFAULT_NAME = "agent-server"

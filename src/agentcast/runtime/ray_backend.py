@@ -13,19 +13,15 @@ Ray is optional (extra ``agentcast[ray]``) and imported only here, on first use.
 from __future__ import annotations
 
 import atexit
-import functools
 import itertools
 import os
-from collections.abc import Mapping
 from typing import Any
 
-from agentcast.agents.base import Agent
 from agentcast.exceptions import DistributedError, MissingExtraError
-from agentcast.memory.list_memory import ListMemory
-from agentcast.message import _PREFIX, Placeholder
-from agentcast.runtime.actor import CALL, OBSERVE
-from agentcast.runtime.ray_host import ADD, METHOD, STATE, AgentHostActor, dumps_agent
-from agentcast.runtime.ray_link import LINKS, Link, RemotePlaceholder
+from agentcast.message import _PREFIX
+from agentcast.runtime.actor import CALL
+from agentcast.runtime.ray_host import AgentHostActor
+from agentcast.runtime.ray_link import LINKS, Link
 from agentcast.runtime.ray_net import (
     LOOPBACK_IP,
     binds_loopback_only,
@@ -34,7 +30,6 @@ from agentcast.runtime.ray_net import (
     loopback_only,
     private_token_file,
 )
-from agentcast.runtime.remote_methods import remote_callables
 from agentcast.runtime.scheduler import get_runtime
 
 DEFAULT_TIMEOUT = 600.0
@@ -177,8 +172,9 @@ class AgentHost:
         host.link = Link(handle, timeout=timeout, max_restarts=max_restarts)
         return host
 
-    def add(self, agent: Agent, **kwargs: Any) -> DistributedAgent:
-        return to_dist(agent, host=self, **kwargs)
+    def add(self, agent: Any, **kwargs: Any) -> Any:
+        """Host ``agent`` here: the same as ``agent.to_dist(host=self)``."""
+        return agent.to_dist(host=self, **kwargs)
 
     def pid(self, timeout: float = 120.0) -> int:
         """The host's process id (blocking; for tests and tools)."""
@@ -194,171 +190,27 @@ class AgentHost:
         return f"AgentHost({self.name or 'anonymous'}, {len(self.link.agents)} agents)"
 
 
-class DistributedAgent(Agent):
-    """The local face of an agent that runs in an :class:`AgentHost`.
-
-    Same name, same call and observe semantics; ``memory`` and ``state_dict()`` fetch a
-    snapshot from the remote agent (after everything already sent to it).
-    """
-
-    def __init__(self, agent: Agent, host: AgentHost, *, keep_state: bool = True,
-                 timeout: float | None = None) -> None:
-        self._remote = remote_callables(type(agent))
-        self.name = agent.name
-        self.sys_prompt = getattr(agent, "sys_prompt", None)
-        self.verbose = False
-        self._model_ref = getattr(agent, "_model_ref", None)  # the model runs remotely
-        self._model = None
-        self.agent_class = type(agent).__name__
-        self.host = host
-        self.keep_state = keep_state
-        self.timeout = timeout
-        self._agent_id = f"{_PREFIX}:{next(_ids)}"
-        self._blob: bytes | None = dumps_agent(agent)
-        self._state_ref: Any = None
-        self._link = host.link
-        self._link.agents[self._agent_id] = self
-        _runtime.submit(self._link.push, ADD, self, (self._blob, None), None)
-
-    @classmethod
-    def attach(cls, host: AgentHost, agent_id: str, name: str, agent_class: type | str,
-               *, methods: Mapping[str, bool] | None = None,
-               timeout: float | None = None) -> DistributedAgent:
-        """A proxy for an agent that already lives in ``host`` (created by another process
-        or by the host itself). It has no copy of the agent: a host restart loses it.
-        ``methods`` (name -> returns a placeholder) is taken from the class when not given."""
-        proxy = cls.__new__(cls)
-        if methods is None:
-            methods = remote_callables(agent_class) if isinstance(agent_class, type) else {}
-        proxy._remote = dict(methods)
-        proxy.name = name
-        proxy.sys_prompt = None
-        proxy.verbose = False
-        proxy._model_ref = None
-        proxy._model = None
-        proxy.agent_class = agent_class if isinstance(agent_class, str) else agent_class.__name__
-        proxy.host = host
-        proxy.keep_state = False
-        proxy.timeout = timeout
-        proxy._agent_id = agent_id
-        proxy._blob = None
-        proxy._state_ref = None
-        proxy._link = host.link
-        proxy._link.agents[agent_id] = proxy
-        return proxy
-
-    @property
-    def agent_id(self) -> str:
-        """The agent's id in its host (what an agent server lists)."""
-        return self._agent_id
-
-    # --- custom methods run remotely (AgentScope's @async_func) -------------------------
-    def __getattr__(self, name: str) -> Any:
-        methods = self.__dict__.get("_remote") or {}
-        if name in methods:
-            return functools.partial(self.call_method, name)
-        raise AttributeError(f"{type(self).__name__} {self.__dict__.get('name', '')!r} "
-                             f"({self.__dict__.get('agent_class', '?')}) has no attribute "
-                             f"{name!r} that can be reached remotely")
-
-    def call_method(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Call a method of the remote agent: ``@async_func`` methods return a placeholder
-        at once (``.result()`` gives the value), the others block and return the value.
-        Arguments and the value travel pickled; placeholders among the arguments are
-        waited for first."""
-        methods = self.__dict__.get("_remote") or {}
-        if methods and name not in methods:  # unknown class (an attached proxy): host checks
-            raise AttributeError(f"{self.agent_class} {self.name!r} has no method {name!r} "
-                                 "that can be called remotely (reply/observe: call the agent)")
-        marked_async = methods.get(name, False)
-        args = tuple(a.result() if isinstance(a, Placeholder) else a for a in args)
-        kwargs = {k: v.result() if isinstance(v, Placeholder) else v for k, v in kwargs.items()}
-        ph = RemotePlaceholder(self.name, 0)
-        _runtime.submit(self._push, METHOD, (name, args, kwargs), ph)
-        return ph if marked_async else ph.result()
-
-    # --- entries go to the host's link, in order -------------------------------------
-    def __call__(self, x: Any = None) -> RemotePlaceholder:
-        self._calls = n = self._calls + 1
-        ph = RemotePlaceholder(self.name, n)
-        _runtime.submit(self._enqueue_call, x, ph)
-        return ph
-
-    def _push(self, kind: int, x: Any, ph: Any) -> None:
-        self._link.push(kind, self, x, ph)
-
-    async def reply(self, x: Any = None) -> Any:  # pragma: no cover - never run locally
-        raise RuntimeError("a DistributedAgent replies remotely")
-
-    def observe(self, x: Any) -> None:  # wrapped by Actor: callers outside enqueue
-        self._push(OBSERVE, x, None)
-
-    def speak(self, msg: Any) -> None:
-        """The remote agent speaks in its own process; the proxy stays quiet."""
-
-    # --- state ----------------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
-        """The remote agent's state once everything sent so far has been handled."""
-        ph = RemotePlaceholder(self.name, 0)
-        _runtime.submit(self._push, STATE, None, ph)
-        value = ph.result()
-        return dict(value) if isinstance(value, dict) else {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:  # pragma: no cover - rare
-        raise NotImplementedError("load state into the agent before to_dist()")
-
-    @property  # type: ignore[override]
-    def memory(self) -> ListMemory | None:
-        """A snapshot of the remote agent's memory (a copy: changes stay local)."""
-        data = self.state_dict().get("memory")
-        if data is None:
-            return None
-        mem = ListMemory()
-        mem.load(data)
-        return mem
-
-    @memory.setter
-    def memory(self, value: Any) -> None:
-        if value is not None:
-            raise AttributeError("a DistributedAgent's memory lives in its host")
-
-    def __repr__(self) -> str:
-        return f"DistributedAgent({self.name!r}, {self.agent_class})"
+def host_named(name: str, **options: Any) -> AgentHost:
+    """The process's :class:`AgentHost` called ``name``, created on first use."""
+    named = _hosts.get(name)
+    if named is None:
+        named = _hosts[name] = AgentHost(name, **options)
+    return named
 
 
-def to_dist(
-    agent: Agent,
-    address: str | None = None,
-    resources: dict[str, float] | None = None,
-    node: str | None = None,
-    host: AgentHost | str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_restarts: int = DEFAULT_MAX_RESTARTS,
-    keep_state: bool = True,
-) -> DistributedAgent:
-    """Move ``agent`` into a Ray actor and return its proxy (see the module docstring).
-
-    Without ``host`` the agent gets a host process of its own, placed by ``resources`` or
-    ``node``; ``host=`` an :class:`AgentHost` (or the name of one, created on first use
-    with these placement options) puts many agents in one process. ``timeout`` bounds each
-    call; a host that dies is restarted up to ``max_restarts`` times with its agents' last
-    state, and the calls it had in flight are retried once. ``keep_state=False`` skips the
-    per-call state snapshot (for very many agents that need no recovery).
-    """
-    if isinstance(agent, DistributedAgent):
-        return agent
-    ensure_ray(address)
-    if host is None:
-        host = AgentHost(resources=resources, node=node, max_restarts=max_restarts,
-                         timeout=timeout, address=address)
-    elif isinstance(host, str):
-        named = _hosts.get(host)
-        if named is None:
-            named = _hosts[host] = AgentHost(host, resources=resources, node=node,
-                                             max_restarts=max_restarts, timeout=timeout,
-                                             address=address)
-        host = named
-    return DistributedAgent(agent, host, keep_state=keep_state, timeout=timeout)
+def next_agent_id() -> str:
+    """A process-unique id for a distributed agent."""
+    return f"{_PREFIX}:{next(_ids)}"
 
 
-__all__ = ["CALL", "AgentHost", "DistributedAgent", "configure", "ensure_ray", "to_dist"]
+def __getattr__(name: str) -> Any:
+    # Moved to agentcast.agents.distributed (the proxy is an agent); kept importable here.
+    if name in ("DistributedAgent", "to_dist"):
+        from agentcast.agents import distributed
+
+        return getattr(distributed, name)
+    raise AttributeError(f"module 'agentcast.runtime.ray_backend' has no attribute {name!r}")
+
+
+__all__ = ["CALL", "DEFAULT_MAX_RESTARTS", "DEFAULT_TIMEOUT", "AgentHost", "configure",
+           "ensure_ray", "host_named", "next_agent_id"]

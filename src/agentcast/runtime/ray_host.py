@@ -21,9 +21,10 @@ import pickle
 from collections import OrderedDict
 from typing import Any
 
-from agentcast.message import Msg, Placeholder
+from agentcast.message import Msg
 from agentcast.runtime.actor import CALL, OBSERVE
-from agentcast.runtime.scheduler import get_runtime
+from agentcast.runtime.placeholder import Placeholder
+from agentcast.runtime.scheduler import TASK, get_runtime
 
 ADD = 2
 REMOVE = 3
@@ -232,7 +233,7 @@ class AgentHostActor:
                 results[i] = ("err", ("", "", LookupError(why)))
             return
         if kind == STATE:
-            ph = Placeholder(agent.name, 0)
+            ph = Placeholder(agent.name, 0, TASK)
             get_runtime().spawn(_state_when_idle(agent, ph), "state")
             waits.append((i, ph))
             return
@@ -242,14 +243,13 @@ class AgentHostActor:
             waits.append((i, ph))
             return
         x = self._resolve(x)
+        # This runs on Ray's event loop, not the runtime's: entries go in through submit.
         if kind == OBSERVE:
-            agent._push(OBSERVE, x, None)
+            get_runtime().submit(agent.enqueue, OBSERVE, x, None)
             return
-        agent._calls = n = agent._calls + 1
-        ph = Placeholder(agent.name, n)
+        ph = agent(x)
         if call_id is not None:
             self.calls[call_id] = ph
-        agent._push(CALL, x, ph)
         waits.append((i, ph))
 
     def _resolve(self, x: Any) -> Any:
@@ -257,7 +257,7 @@ class AgentHostActor:
             ph = self.calls.get(x.call_id)
             if ph is not None:
                 return ph
-            ph = Placeholder("remote", 0)
+            ph = Placeholder("remote", 0, TASK)
             get_runtime().spawn(_fetch(x, ph), "fetch")
             return ph
         if isinstance(x, list) and any(isinstance(v, RefInput) for v in x):
@@ -290,7 +290,7 @@ async def _fetch(x: RefInput, ph: Placeholder) -> None:
 async def _wait_idle(agent: Any) -> None:
     """Until the agent has handled what was sent before (bounded by IDLE_WAIT)."""
     for _ in range(int(IDLE_WAIT / IDLE_POLL)):
-        if agent._mailbox is None:
+        if not agent.busy:
             return
         await asyncio.sleep(IDLE_POLL)
 

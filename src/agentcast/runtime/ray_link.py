@@ -23,8 +23,9 @@ from collections import deque
 from typing import Any
 
 from agentcast.exceptions import AgentDiedError, DistributedError, DistributedTimeoutError
-from agentcast.message import Placeholder, new_id
+from agentcast.message import new_id
 from agentcast.runtime.actor import CALL
+from agentcast.runtime.placeholder import Placeholder
 from agentcast.runtime.ray_host import ADD, RefInput, unwire_error
 from agentcast.runtime.scheduler import get_runtime
 
