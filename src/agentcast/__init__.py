@@ -26,7 +26,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; one line per name
     from agentcast.exceptions import AgentcastError as AgentcastError
     from agentcast.exceptions import ChatConfigError as ChatConfigError
     from agentcast.exceptions import ConfigError as ConfigError
+    from agentcast.exceptions import DeadlockError as DeadlockError
     from agentcast.exceptions import InvalidMessageError as InvalidMessageError
+    from agentcast.exceptions import StalledError as StalledError
+    from agentcast.exceptions import WaitTimeoutError as WaitTimeoutError
     from agentcast.hub import MsgHub as MsgHub
     from agentcast.hub import msghub as msghub
     from agentcast.initialize import init as init
@@ -71,6 +74,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; one line per name
     from agentcast.pipelines import switch_pipeline as switch_pipeline
     from agentcast.pipelines import while_loop_pipeline as while_loop_pipeline
     from agentcast.runtime.actor import gather as gather
+    from agentcast.runtime.actor import runtime_status as runtime_status
     from agentcast.runtime.actor import wait_all as wait_all
     from agentcast.runtime.actor import wait_all_async as wait_all_async
     from agentcast.runtime.agent_server import AgentServer as AgentServer
@@ -190,6 +194,7 @@ __all__ = [  # literal, one line per name: tests/test_public_api.py checks it ag
     "ConfigError",
     "ConversableAgent",
     "CostTermination",
+    "DeadlockError",
     "DialogAgent",
     "DictDialogAgent",
     "ExternalTermination",
@@ -211,6 +216,7 @@ __all__ = [  # literal, one line per name: tests/test_public_api.py checks it ag
     "RemoteAgent",
     "SequentialPipeline",
     "ServiceFactory",
+    "StalledError",
     "SwitchPipeline",
     "TerminationCondition",
     "TextMentionTermination",
@@ -221,6 +227,7 @@ __all__ = [  # literal, one line per name: tests/test_public_api.py checks it ag
     "Toolkit",
     "UserAgent",
     "UserProxyAgent",
+    "WaitTimeoutError",
     "WhileLoopPipeline",
     "a_initiate_chats",
     "async_func",
@@ -238,6 +245,7 @@ __all__ = [  # literal, one line per name: tests/test_public_api.py checks it ag
     "print_usage",
     "random",
     "register_function",
+    "runtime_status",
     "sequential_pipeline",
     "serve",
     "switch_pipeline",

@@ -16,7 +16,7 @@ import contextvars
 import logging
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentcast.message import Msg
 
@@ -182,13 +182,21 @@ class Placeholder(Msg):
 
         return property(fget, fset)
 
-    id = _get_field("id")  # type: ignore[assignment]
-    name = _get_field("name")  # type: ignore[assignment]
-    content = _get_field("content")
-    role = _get_field("role")  # type: ignore[assignment]
-    url = _get_field("url")  # type: ignore[assignment]
-    metadata = _get_field("metadata")  # type: ignore[assignment]
-    timestamp = _get_field("timestamp")  # type: ignore[assignment]
+    if TYPE_CHECKING:  # type checkers see Msg's field types; at run time each reads through
+        id: str
+        name: str
+        content: Any
+        role: str
+        url: str | list[str] | None
+        timestamp: float
+    else:
+        id = _get_field("id")
+        name = _get_field("name")
+        content = _get_field("content")
+        role = _get_field("role")
+        url = _get_field("url")
+        metadata = _get_field("metadata")
+        timestamp = _get_field("timestamp")
     del _get_field
 
     def __getattr__(self, key: str) -> Any:
