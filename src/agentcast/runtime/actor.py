@@ -34,7 +34,7 @@ from agentcast.runtime.scheduler import Runtime, _get_running_loop, get_runtime
 
 OBSERVE = 0
 CALL = 1
-MARK = 5  # a settle marker: resolves its placeholder when the drain reaches it
+MARK = 5  # (ray_host uses 2-4 and 6) a settle marker: resolves its placeholder when the drain reaches it
 
 _runtime: Runtime = get_runtime()
 _current = current_actor  # the actor whose reply is running in this task or thread

@@ -29,7 +29,7 @@ from agentcast.runtime.scheduler import TASK, get_runtime
 ADD = 2
 REMOVE = 3
 STATE = 4
-METHOD = 5  # (name, args, kwargs): call a method of the agent (``@async_func`` and plain)
+METHOD = 6  # (name, args, kwargs): call a method of the agent (``@async_func`` and plain)
 IDLE_POLL = 0.002  # seconds between looks at a busy agent before a state read or a method
 IDLE_WAIT = 600.0  # the longest a state read or a method waits for the agent to go idle
 KEEP_RECENT = 4096  # finished calls a later batch may still name by call id
