@@ -49,6 +49,8 @@ Warnings (``warnings.warn``, never raised)::
 
 from __future__ import annotations
 
+from agentcast.secrets import mask  # stdlib only; masks credentials in every message
+
 
 class AgentcastError(Exception):
     """Root of every agentcast error. Registered secret values (``agentcast.secrets``) are
@@ -57,8 +59,6 @@ class AgentcastError(Exception):
 
     def __init__(self, *args: object) -> None:
         if args and isinstance(args[0], str):
-            from agentcast.secrets import mask
-
             args = (mask(args[0]), *args[1:])
         super().__init__(*args)
 

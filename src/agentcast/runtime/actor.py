@@ -577,6 +577,30 @@ def runtime_status() -> dict[str, Any]:
     return box[0] if box else _status_now()
 
 
+def stuck_agents() -> list[str]:
+    """When every busy agent waits on something that can never come, what each waits on;
+    else [] (some agent may still progress). Used at exit, so as not to wait for nothing."""
+    from agentcast.runtime.scheduler import hopeless
+
+    out: list[str] = []
+    busy = [a for a in list(_actors) if a._mailbox is not None]
+    if not busy or _runtime.threads_busy:
+        return []
+    for actor in busy:
+        mb, pos = actor._mailbox or [], actor._mb_pos
+        waits: Placeholder | None = None
+        if pos < len(mb):
+            x = mb[pos][1]
+            waits = x if isinstance(x, Placeholder) and not x._done else _pending(x)
+        if waits is None and actor.waiting_on is not None and not actor.waiting_on._done:
+            waits = actor.waiting_on
+        why = hopeless(waits) if waits is not None else None
+        if waits is None or why is None:
+            return []
+        out.append(f"agent {actor.name!r} waits for {waits.seq_id} ({why})")
+    return out
+
+
 def _status_now() -> dict[str, Any]:
     agents = []
     for actor in list(_actors):

@@ -497,11 +497,7 @@ class Runtime:
             if self.busy > 0 and _get_running_loop() is None:
                 loop = self._loop
                 if loop is not None and not loop.is_closed():
-                    try:
-                        done = self.wait_all(timeout=self.exit_timeout or 0.0)
-                    except DeadlockError as exc:
-                        log.warning("agentcast: leaving stuck agents at exit: %s", exc)
-                        done = True
+                    done = self._drain_at_exit(self.exit_timeout or 0.0)
                     if not done:
                         log.warning("agentcast: gave up waiting for %d busy agent(s) at exit",
                                     self.busy)
@@ -517,6 +513,27 @@ class Runtime:
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def _drain_at_exit(self, timeout: float) -> bool:
+        """Wait for pending calls in slices; stop at once when every busy agent is stuck
+        (they wait on each other, or on what nothing will produce): exit never waits on
+        work that cannot finish."""
+        from agentcast.runtime.actor import stuck_agents
+
+        end = _monotonic() + timeout
+        while True:
+            try:
+                if self.wait_all(timeout=max(0.0, min(0.5, end - _monotonic()))):
+                    return True
+            except DeadlockError as exc:
+                log.warning("agentcast: leaving stuck agents at exit: %s", exc)
+                return True
+            if _monotonic() >= end:
+                return False
+            stuck = stuck_agents()
+            if stuck:
+                log.warning("agentcast: leaving stuck agents at exit: %s", "; ".join(stuck))
+                return True
+
     def _finish_leftover_tasks(self) -> None:
         """Cancel and finish tasks still pending on our own loop, as asyncio.run does."""
         loop = self._loop
@@ -527,7 +544,13 @@ class Runtime:
             return
         for task in tasks:
             task.cancel()
-        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        gathered = asyncio.gather(*tasks, return_exceptions=True)
+        for _ in range(3):
+            try:
+                loop.run_until_complete(gathered)
+                return
+            except RuntimeError:  # a stop() left queued by the last drive of the loop
+                continue
 
 
 class _Task:
@@ -540,6 +563,12 @@ class _Task:
 
 
 TASK = _Task()
+
+
+def hopeless(ph: Placeholder) -> str | None:
+    """Why waiting for ``ph`` can never finish (a cycle, or nothing will produce it), or
+    None while it may still finish."""
+    return _wait_chain(ph)[1]
 
 
 def _wait_chain(ph: Placeholder) -> tuple[list[tuple[str, str]], str | None]:
@@ -569,7 +598,7 @@ def _wait_chain(ph: Placeholder) -> tuple[list[tuple[str, str]], str | None]:
 
 
 def _set_done(fut: asyncio.Future[Any]) -> None:
-    if not fut.done():
+    if not fut.done() and not fut.get_loop().is_closed():  # closed: the process is exiting
         fut.set_result(None)
 
 
