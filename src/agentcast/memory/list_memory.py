@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from agentcast.exceptions import InvalidMessageError
 from agentcast.message import Msg, Placeholder
 
 
@@ -18,8 +19,13 @@ class ListMemory:
     def __init__(self, items: Iterable[Msg] | None = None) -> None:
         self._items: list[Msg] = list(items) if items else []
 
-    def add(self, msg: Msg | Iterable[Msg] | None) -> None:
-        """Add a message or several; None is ignored, placeholders are resolved first."""
+    def add(self, msg: Msg | dict[str, Any] | Iterable[Msg | dict[str, Any]] | None) -> None:
+        """Add a message or several; None is ignored, placeholders are resolved first.
+
+        As in AgentScope 0.x, a dict is taken as a message's wire form (``Msg.from_dict``);
+        anything else that is not a message raises InvalidMessageError naming the field,
+        and a list with one bad item adds nothing.
+        """
         if msg is None:
             return
         if isinstance(msg, Msg):
@@ -29,8 +35,9 @@ class ListMemory:
                     return
             self._items.append(msg)
             return
-        for m in msg:  # type: ignore[union-attr]
-            self.add(m)
+        out: list[Msg] = []
+        _collect(msg, "msg", out, 0)
+        self._items.extend(out)
 
     def get(self, recent_n: int | None = None, filter_func: Callable[[int, Msg], bool] | None = None
             ) -> list[Msg]:
@@ -87,3 +94,36 @@ class ListMemory:
 
     def __repr__(self) -> str:
         return f"ListMemory({len(self._items)} messages)"
+
+
+def _as_msg(item: Any, where: str) -> Msg | None:
+    """One memory item as a Msg (None for a reply that was None)."""
+    if isinstance(item, Placeholder):
+        return item.result()
+    if isinstance(item, Msg):
+        return item
+    if isinstance(item, dict):
+        try:
+            return Msg.from_dict(item)
+        except InvalidMessageError as exc:
+            raise InvalidMessageError(f"memory.add: {where} is not a message: {exc}",
+                                      field=exc.field) from exc
+    raise InvalidMessageError(
+        f"memory.add: {where} must be a Msg, a Msg wire dict or a list of them, "
+        f"got {type(item).__name__}", field=where)
+
+
+def _collect(items: Any, where: str, out: list[Msg], depth: int) -> None:
+    if isinstance(items, (Msg, dict)):
+        one = _as_msg(items, where)
+        if one is not None:
+            out.append(one)
+        return
+    if items is None:
+        return
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable) or depth > 10:
+        raise InvalidMessageError(
+            f"memory.add: {where} must be a Msg, a Msg wire dict or a list of them, "
+            f"got {type(items).__name__}", field=where)
+    for i, item in enumerate(items):
+        _collect(item, f"{where}[{i}]", out, depth + 1)
