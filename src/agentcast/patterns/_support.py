@@ -157,29 +157,46 @@ def call_flexibly(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 def ask_human(agent: Any, x: Any, prompt: str,
-              input_func: Callable[[str], str] | None = None) -> str:
+              input_func: Callable[[str], Any] | None = None) -> str:
     """Ask a person through UserAgent's input mechanism, so the studio can answer too.
 
     ``input_func`` (or the agent's) wins; else the process-wide input provider
-    (``set_input_provider``); else the terminal. End of input counts as ``exit``.
+    (``set_input_provider``); else the terminal. End of input counts as ``exit``. Runs in a
+    worker thread; an async function or provider is run to completion there.
     """
     from agentcast.agents import user
 
     func = input_func or getattr(agent, "input_func", None)
     if func is None and user._provider is not None and agent is not None:
-        got = user._provider(agent, x, prompt)
+        got = user.settle(user._provider(agent, x, prompt))
         text = got[0] if isinstance(got, tuple) else got
         return str(text).strip()
     read = func or input
     try:
-        return str(read(prompt)).strip()
+        return str(user.settle(read(prompt))).strip()
     except EOFError:
         return "exit"
+
+
+async def ask_human_async(agent: Any, x: Any, prompt: str,
+                          input_func: Callable[[str], Any] | None = None) -> str:
+    """``ask_human`` from async code: an ``async`` input function is awaited on this loop
+    (where the application's own loop-bound objects live); anything else runs in a thread,
+    so that a person typing never stalls other agents."""
+    from agentcast.agents.user import is_async_callable
+
+    func = input_func or getattr(agent, "input_func", None)
+    if func is not None and is_async_callable(func):
+        try:
+            return str(await func(prompt)).strip()
+        except EOFError:
+            return "exit"
+    return await asyncio.to_thread(ask_human, agent, x, prompt, input_func)
 
 
 def names_of(agents: Iterable[Any]) -> set[str]:
     return {a.name for a in agents}
 
 
-__all__ = ["Interrupted", "UsageTracker", "as_msg", "ask_human", "call_flexibly",
+__all__ = ["Interrupted", "UsageTracker", "as_msg", "ask_human", "ask_human_async", "call_flexibly",
            "last_message", "wait_reply"]

@@ -31,7 +31,7 @@ from agentcast.patterns._support import (
     Interrupted,
     UsageTracker,
     as_msg,
-    ask_human,
+    ask_human_async,
     call_flexibly,
     last_message,
     wait_reply,
@@ -83,7 +83,7 @@ class GroupChat:
         termination: TerminationCondition | None = None,
         is_termination_msg: Callable[[Msg], Any] | None = None,
         select_speaker_model: Any = None,
-        input_func: Callable[[str], str] | None = None,
+        input_func: Callable[[str], Any] | None = None,
     ) -> None:
         if not agents:
             raise UsageError("a GroupChat needs at least one agent")
@@ -219,8 +219,7 @@ class GroupChat:
         menu = ", ".join(f"{i}: {n}" for i, n in enumerate(names, 1))
         prompt = f"Next speaker ({menu}; enter for automatic choice): "
         for _ in range(1 + self.max_retries_for_selecting_speaker):
-            text = await asyncio.to_thread(ask_human, manager, state.last, prompt,
-                                           self.input_func)
+            text = await ask_human_async(manager, state.last, prompt, self.input_func)
             if not text:
                 return await self._fallback(last, pool, "manual", "no choice given")
             if text.lower() in ("exit", "quit"):

@@ -13,7 +13,6 @@ runs in a worker thread: other agents keep going while a person types.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -23,7 +22,7 @@ from agentcast.exceptions import UsageError
 from agentcast.message import Msg
 from agentcast.models.base import ToolCall
 from agentcast.models.formatters.common import tool_calls_of
-from agentcast.patterns._support import ask_human, last_message
+from agentcast.patterns._support import ask_human_async, last_message
 from agentcast.patterns.assistant import TOOL_RESPONSES
 from agentcast.patterns.code import CodeExecutor
 from agentcast.patterns.termination import content_text
@@ -58,7 +57,7 @@ class UserProxyAgent(UserAgent):
         toolkit: Toolkit | None = None,
         function_map: dict[str, Callable[..., Any]] | None = None,
         default_auto_reply: str = "",
-        input_func: Callable[[str], str] | None = None,
+        input_func: Callable[[str], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(name, input_func=input_func, **kwargs)
@@ -109,7 +108,7 @@ class UserProxyAgent(UserAgent):
         mode = self.human_input_mode
         if mode == "ALWAYS" or (mode == "TERMINATE" and (terminating or at_cap)):
             prompt = self._prompt_for(incoming, mode, terminating or at_cap)
-            text = await asyncio.to_thread(ask_human, self, x, prompt)
+            text = await ask_human_async(self, x, prompt)
             self.human_inputs.append(text)
             if text.lower() in ("exit", "quit"):
                 return None
