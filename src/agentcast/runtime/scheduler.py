@@ -78,6 +78,7 @@ class Runtime:
     def __init__(self, max_threads: int | None = None) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._drive_lock = threading.Lock()
+        self._create_lock = threading.Lock()
         self._cv = threading.Condition(threading.Lock())
         self._pool: ThreadPoolExecutor | None = None
         self.max_threads = max_threads or int(os.environ.get("AGENTCAST_THREADS", "64"))
@@ -99,7 +100,10 @@ class Runtime:
                 self._bind(running)
             return running
         if loop is None or loop.is_closed():
-            loop = self._loop = asyncio.new_event_loop()
+            with self._create_lock:  # threads starting at once must share one loop
+                loop = self._loop
+                if loop is None or loop.is_closed():
+                    loop = self._loop = asyncio.new_event_loop()
         return loop
 
     def _bind(self, running: asyncio.AbstractEventLoop) -> None:
@@ -210,14 +214,12 @@ class Runtime:
 
     def wait_all(self, timeout: float | None = None) -> bool:
         """Block until every agent is idle. Returns False if ``timeout`` passed first."""
-        box: list[Placeholder] = []
-        self.submit(lambda: box.append(self._idle_placeholder()))
-        if not box:  # the loop is running elsewhere: wait for the submit to happen
-            with self._cv:
-                self._cv.wait_for(lambda: bool(box), timeout=timeout)
-        if not box:
-            return False
-        return self.wait(box[0], timeout=timeout)
+        idle = Placeholder("idle", 0)
+        # Through ``wait``: it drives the loop whenever nobody else does, so this never
+        # depends on another thread's drive lasting until the request has run.
+        self.submit(lambda: self._idle_placeholder().add_done_callback(
+            lambda _: idle.set_result(None)))
+        return self.wait(idle, timeout=timeout)
 
     async def wait_all_async(self) -> None:
         await self._idle_placeholder()
