@@ -31,6 +31,7 @@ from agentcast import Agent, Msg
 from agentcast.exceptions import AgentCallError
 
 SETTLE_TIMEOUT = 60.0  # seconds any one settle may take before the run is reported stuck
+READ_TIMEOUT = 10.0  # seconds an awaited read may take before the run is reported stuck
 
 # --- the agents ----------------------------------------------------------------------------
 
@@ -202,7 +203,8 @@ def _while_cond(n: int) -> Any:
     return lambda i, x: i < n and x is not None
 
 
-def generate(seed: int, *, max_ops: int = 14, max_delay: float = 0.004) -> Program:
+def generate(seed: int, *, max_ops: int = 14, max_delay: float = 0.004,
+             dist_fraction: float = 0.0) -> Program:
     """A random program; the same seed always gives the same program."""
     rng = random.Random(seed)
     agents: list[AgentSpec] = []
@@ -304,6 +306,10 @@ def generate(seed: int, *, max_ops: int = 14, max_delay: float = 0.004) -> Progr
         ops.append(("hub_exit", hubs.pop()[0]))
     prog = Program(seed, agents, ops, nslot[0])
     prog.mixed_at = rng.randint(1, len(ops)) if ops else 0
+    if dist_fraction:
+        pick = random.Random(seed * 7919 + 1)
+        for spec in agents:
+            spec.dist = pick.random() < dist_fraction
     return prog
 
 
@@ -592,7 +598,8 @@ class _Run:
     # async style
     async def read_async(self, op: tuple[Any, ...]) -> None:
         if op[0] == "read_mem":
-            await ac.wait_all_async()  # the awaitable form (see the module docstring)
+            # the awaitable form (see the module docstring)
+            await asyncio.wait_for(ac.wait_all_async(), SETTLE_TIMEOUT)
             self.log.append((f"read {op[1]}.memory",
                              memory_value(self.agents[op[1]].memory.get())))
         else:
@@ -605,6 +612,8 @@ def settle_sync() -> None:
 
 
 def read_slot_sync(ph: Any) -> Value:
+    if hasattr(ph, "result") and not _wait_bounded(ph, READ_TIMEOUT):
+        return ("STUCK", f"{ph!r} still unresolved after {READ_TIMEOUT} s")
     try:
         return msg_value(ph.result() if hasattr(ph, "result") else ph)
     except Exception as exc:  # the failure is what gets compared
@@ -613,9 +622,26 @@ def read_slot_sync(ph: Any) -> Value:
 
 async def read_slot_async(ph: Any) -> Value:
     try:
-        return msg_value(await ph if hasattr(ph, "result") else ph)
+        if hasattr(ph, "result"):
+            return msg_value(await asyncio.wait_for(_awaited(ph), READ_TIMEOUT))
+        return msg_value(ph)
     except Exception as exc:  # the failure is what gets compared
         return error_value(exc)
+
+
+def _wait_bounded(ph: Any, timeout: float) -> bool:
+    """Wait like a plain read, but give up after ``timeout`` (a stuck run must be reported
+    with its seed, not hang the suite). Uses the runtime's bounded wait where it has one."""
+    from agentcast.runtime import scheduler
+
+    wait = getattr(scheduler.get_runtime(), "wait", None)
+    if wait is None:
+        return True  # no bounded form: the plain read below blocks
+    return bool(wait(ph, timeout=timeout))
+
+
+async def _awaited(ph: Any) -> Any:
+    return await ph
 
 
 def run_script(prog: Program, *, settle: bool, host: Any = None) -> list[tuple[str, Any]]:
@@ -666,6 +692,12 @@ def run_mixed(prog: Program, *, settle: bool) -> list[tuple[str, Any]]:
 
     asyncio.run(rest())
     return run.finish_sync()
+
+
+def stuck(log: Any) -> bool:
+    """True when a read in ``log`` gave up waiting (the runtime may be unusable after it)."""
+    return isinstance(log, BaseException) or any(
+        isinstance(v, tuple) and v[:1] == ("STUCK",) for _, v in log)
 
 
 def first_difference(expected: list[tuple[str, Any]], got: list[tuple[str, Any]]) -> str:
