@@ -225,6 +225,40 @@ class DistributedAgent(Agent):
     def __repr__(self) -> str:
         return f"DistributedAgent({self.name!r}, {self.agent_class})"
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled (say, as an attribute of another agent moved by ``to_dist``) as a handle:
+        on the other side it reconnects to the same remote agent through a link of its own,
+        instead of dragging this process's loop and link along."""
+        return (_reconnect, (self.name, self.agent_class, self.host.handle, self._agent_id,
+                             self.timeout, self._link.timeout, self.host.max_restarts))
+
+
+_attached: dict[Any, AgentHost] = {}
+
+
+def _reconnect(name: str, agent_class: str, handle: Any, agent_id: str, timeout: float | None,
+               link_timeout: float, max_restarts: int) -> DistributedAgent:
+    """The proxy of an agent that is already hosted: no ADD; one link per host per process.
+
+    The process that moved the agent owns it (it re-adds it if the host restarts); proxies
+    made here only send it calls and observes, and keep no state snapshots.
+    """
+    key = getattr(handle, "_actor_id", None) or id(handle)  # Ray's id of the host actor
+    host = _attached.get(key)
+    if host is None:
+        host = AgentHost.__new__(AgentHost)
+        host.name, host.max_restarts, host.handle = "", max_restarts, handle
+        host.link = Link(handle, timeout=link_timeout, max_restarts=max_restarts)
+        _attached[key] = host
+    proxy = DistributedAgent.__new__(DistributedAgent)
+    proxy.name, proxy.sys_prompt, proxy.verbose = name, None, False
+    proxy._model_ref, proxy._model = None, None
+    proxy.agent_class, proxy.host, proxy.keep_state, proxy.timeout = agent_class, host, False, timeout
+    proxy._agent_id, proxy._blob, proxy._state_ref = agent_id, None, None
+    proxy._link = host.link
+    host.link.agents[agent_id] = proxy
+    return proxy
+
 
 def to_dist(
     agent: Agent,
