@@ -171,7 +171,7 @@ class DistributedAgent(Agent):
         self.keep_state = keep_state
         self.timeout = timeout
         self._agent_id = f"{_PREFIX}:{next(_ids)}"
-        self._blob = dumps_agent(agent)
+        self._blob: bytes | None = dumps_agent(agent)  # None: reconnected, not owned
         self._state_ref: Any = None
         self._link = host.link
         self._link.agents[self._agent_id] = self
