@@ -50,3 +50,23 @@ def test_a_reply_that_cannot_be_decoded_fails_at_once_naming_agent_and_field(ray
     with pytest.raises(AgentCallError, match="ReplyDecodeError"):
         val(worse)
     assert ac.wait_all(timeout=30)
+
+
+def test_a_local_input_waiting_on_another_agent_of_the_same_host_does_not_deadlock(ray_cluster):
+    """Found by the differential test (seed 5053): ``a(p)`` with ``p`` a local pipeline that
+    will call ``b`` later, ``a`` and ``b`` in one host. The host's stream used to hold back
+    every later entry behind ``a(p)``, including the call to ``b`` that ``p`` waits for."""
+    from ..core.helpers import AddAgent
+
+    host = AgentHost("links-hol")
+    a = SleepyAdd("hol-a").to_dist(host=host)
+    b = SleepyAdd("hol-b").to_dist(host=host)
+    local = AddAgent("hol-local", 1)
+    warm = a(Msg("u", 0)), b(Msg("u", 0))
+    assert [val(w, 120).content for w in warm] == [1, 1]
+    p = ac.if_else_pipeline(lambda x: True, b, None, local(Msg("u", 1)))  # calls b later
+    q = a(p)
+    assert val(q, 30).content == 4  # 1 + 1 (local), + 1 (b), + 1 (a)
+    later = a(Msg("u", 10))  # a's own order is kept: after q
+    assert val(later, 30).content == 11
+    assert [m.content for m in a.memory.get()][-4:] == [3, 4, 10, 11]

@@ -3,7 +3,7 @@
 Why batches: a Ray call costs far more than a local hop, and a hub broadcast or a fanout to
 thousands of agents in one host should cost one call, not thousands. Entries are kept in
 the order they were enqueued; an entry whose input is a *local* placeholder that is not
-ready yet holds back the rest of its stream (ordering first), while inputs that are replies
+ready yet holds back the later entries of its agent (ordering first), while inputs that are replies
 of distributed agents travel as references and never hold anything back.
 
 Faults: when the host process dies, the link waits for Ray to restart it, re-adds every
@@ -138,15 +138,25 @@ class Link:
         meta: list[Any] = []
         in_batch: set[str] = set()
         pending = self.pending
+        # An entry whose input is not there yet holds back the later entries of its own
+        # agent only (mailbox order is per agent): holding back the whole host would
+        # deadlock when that input itself needs a call to another agent of this host.
+        held: deque[tuple[int, Any, str | None, Any, Any]] = deque()
+        blocked: set[int] = set()
         while pending:
-            kind, proxy, call_id, x, ph = pending[0]
+            entry = pending.popleft()
+            kind, proxy, call_id, x, ph = entry
+            if id(proxy) in blocked:
+                held.append(entry)
+                continue
             wire = _wire(x, in_batch)
             if wire is _BLOCK:
+                blocked.add(id(proxy))
+                held.append(entry)
                 blocker = _blocker(x)
                 if blocker is not None:
                     blocker.add_done_callback(lambda _: self._schedule())
-                break
-            pending.popleft()
+                continue
             if isinstance(wire, _Failed):
                 if ph is not None:
                     proxy._fail(ph, x, wire.exc, time.time())
@@ -157,6 +167,7 @@ class Link:
                     in_batch.add(call_id)
             entries.append((kind, proxy._agent_id, call_id, wire))
             meta.append((kind, proxy, ph, x))
+        self.pending = held
         if entries:
             self._send(_Batch(self.seq, entries, meta))
             self.seq += 1
