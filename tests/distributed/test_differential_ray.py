@@ -16,8 +16,10 @@ pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.timeout(240)]
 
 def test_programs_with_distributed_agents_match_the_reference(ray_cluster):
     host = AgentHost("differential-host")
-    progs = [diffprog.generate(s, max_ops=16, dist_fraction=0.5) for s in range(5000, 5080)]
-    assert sum(a.dist for p in progs for a in p.agents) > 120
+    progs = [diffprog.generate(s, max_ops=16, dist_fraction=0.5) for s in range(5000, 5300)]
+    progs += [diffprog.generate(s, max_ops=40, max_delay=0.02, dist_fraction=0.5)
+              for s in range(6000, 6030)]
+    assert sum(a.dist for p in progs for a in p.agents) > 500
 
     def run(prog: diffprog.Program):
         return diffprog.run_script(prog, settle=NEEDS_EXPLICIT_SETTLE, host=host)
