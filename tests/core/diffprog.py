@@ -14,8 +14,11 @@ one pipeline: they are in no hub and nothing else calls them, and their memories
 only at the end. Otherwise the order of their calls relative to the script's would be a
 real race, not a runtime bug.
 
-``NEEDS_EXPLICIT_SETTLE`` (in test_differential) decides whether a read from outside is
-preceded by ``ac.wait_all()``: the current runtime needs it, the intended one does not.
+``NEEDS_EXPLICIT_SETTLE`` (in test_differential) decides whether a script's read from
+outside is preceded by ``ac.wait_all()`` (and a hand-over between styles by a settle): the
+current runtime needs it, the intended one does not. Async code reads memory after
+``await ac.wait_all_async()`` either way (the awaitable form of an ordered read; switch it to
+the runtime's per-agent awaitable form once there is one).
 """
 
 from __future__ import annotations
