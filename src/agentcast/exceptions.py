@@ -27,7 +27,8 @@ Three branches, because three different people must act on them::
     │   │   └── SandboxUnavailableError   no sandbox mode that isolates can run here; says what to install
     │   ├── DistributedError          remote agent died / timed out / unreachable; names it
     │   │   ├── AgentDiedError            its process died and recovery failed
-    │   │   └── DistributedTimeoutError   (TimeoutError) a remote call outlived its timeout
+    │   │   ├── DistributedTimeoutError   (TimeoutError) a remote call outlived its timeout
+    │   │   └── ReplyDecodeError          a remote reply is not a valid Msg; names the field
     │   ├── TerminationError          a loop hit its cap where that is an error
     │   ├── DivergenceError           a resumed run asked for a call unlike its record
     │   ├── InFlightToolError         a side-effecting tool was running at the crash
@@ -241,6 +242,17 @@ class AgentDiedError(DistributedError):
 
 class DistributedTimeoutError(DistributedError, TimeoutError):
     """A call to a remote agent did not finish within its timeout."""
+
+
+class ReplyDecodeError(DistributedError):
+    """A remote agent's reply could not be turned back into a Msg (``field`` names why).
+
+    Raised at once where the reply is read, instead of the caller waiting for the timeout.
+    """
+
+    def __init__(self, message: str, *, agent: str = "", field: str | None = None) -> None:
+        super().__init__(message, agent=agent)
+        self.field = field
 
 
 class TerminationError(RunError):

@@ -36,3 +36,28 @@ class Where(Agent):
         import ray
 
         return Msg(self.name, ray.get_runtime_context().get_node_id())
+
+
+class Relay(Agent):
+    """Holds another (distributed) agent and asks it first: agents on Ray calling agents on Ray."""
+
+    def __init__(self, name: str, helper: Agent, factor: int = 10) -> None:
+        super().__init__(name)
+        self.helper = helper
+        self.factor = factor
+
+    async def reply(self, x):
+        self.memory.add(x)
+        got = await self.helper(x)
+        out = Msg(self.name, got.content * self.factor, pid=os.getpid())
+        self.memory.add(out)
+        return out
+
+
+class NotJson(Agent):
+    """Replies with a content that is not JSON (a set): the reply cannot cross the wire."""
+
+    async def reply(self, x):
+        if x is not None and x.content == "fine":
+            return Msg(self.name, "ok")
+        return Msg(self.name, {1, 2})

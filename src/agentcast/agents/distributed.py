@@ -162,6 +162,34 @@ class DistributedAgent(Agent):
     def __repr__(self) -> str:
         return f"DistributedAgent({self.name!r}, {self.agent_class})"
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled (say, as an attribute of another agent moved by ``to_dist``) as a handle:
+        on the other side it reconnects to the same remote agent through a link of its own,
+        instead of dragging this process's loop and link along."""
+        return (_reconnect, (self.name, self.agent_class, self.host.handle, self._agent_id,
+                             self.timeout, self._link.timeout, self.host.max_restarts,
+                             dict(self._remote)))
+
+
+_attached: dict[Any, AgentHost] = {}
+
+
+def _reconnect(name: str, agent_class: str, handle: Any, agent_id: str, timeout: float | None,
+               link_timeout: float, max_restarts: int,
+               methods: Mapping[str, bool] | None = None) -> DistributedAgent:
+    """The proxy of an agent that is already hosted: no ADD; one link per host per process.
+
+    The process that moved the agent owns it (it re-adds it if the host restarts); proxies
+    made here only send it calls and observes, and keep no state snapshots.
+    """
+    key = getattr(handle, "_actor_id", None) or id(handle)  # Ray's id of the host actor
+    host = _attached.get(key)
+    if host is None:
+        host = AgentHost.attached(handle, timeout=link_timeout, max_restarts=max_restarts)
+        _attached[key] = host
+    return DistributedAgent.attach(host, agent_id, name, agent_class, methods=methods or {},
+                                   timeout=timeout)
+
 
 
 

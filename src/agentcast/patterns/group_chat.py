@@ -98,7 +98,7 @@ class GroupChat:
         seed: int | None = None,
         termination: TerminationCondition | None = None,
         select_speaker_model: Any = None,
-        input_func: Callable[[str], str] | None = None,
+        input_func: Callable[[str], Any] | None = None,
     ) -> None:
         self.agents = list(agents)
         for agent in self.agents:

@@ -155,6 +155,16 @@ class AgentHost:
         self.link = Link(self.handle, timeout=timeout, max_restarts=max_restarts)
 
     @classmethod
+    def attached(cls, handle: Any, *, timeout: float = DEFAULT_TIMEOUT,
+                 max_restarts: int = DEFAULT_MAX_RESTARTS) -> AgentHost:
+        """A host known by its Ray actor handle (a proxy unpickled in another process): a
+        link of this process's own to it, nothing started."""
+        host = cls.__new__(cls)
+        host.name, host.max_restarts, host.handle = "", max_restarts, handle
+        host.link = Link(handle, timeout=timeout, max_restarts=max_restarts)
+        return host
+
+    @classmethod
     def connect(cls, name: str, *, address: str | None = None, timeout: float = DEFAULT_TIMEOUT,
                 max_restarts: int = DEFAULT_MAX_RESTARTS) -> AgentHost:
         """The running host called ``name`` (e.g. an :class:`AgentServer`), never a new one:

@@ -3,7 +3,7 @@
 Why batches: a Ray call costs far more than a local hop, and a hub broadcast or a fanout to
 thousands of agents in one host should cost one call, not thousands. Entries are kept in
 the order they were enqueued; an entry whose input is a *local* placeholder that is not
-ready yet holds back the rest of its stream (ordering first), while inputs that are replies
+ready yet holds back the later entries of its agent (ordering first), while inputs that are replies
 of distributed agents travel as references and never hold anything back.
 
 Faults: when the host process dies, the link waits for Ray to restart it, re-adds every
@@ -22,8 +22,14 @@ import weakref
 from collections import deque
 from typing import Any
 
-from agentcast.exceptions import AgentDiedError, DistributedError, DistributedTimeoutError
-from agentcast.message import new_id
+from agentcast.exceptions import (
+    AgentDiedError,
+    DistributedError,
+    DistributedTimeoutError,
+    InvalidMessageError,
+    ReplyDecodeError,
+)
+from agentcast.message import Msg, new_id
 from agentcast.runtime.actor import CALL
 from agentcast.runtime.placeholder import Placeholder
 from agentcast.runtime.ray_host import ADD, RefInput, unwire_error
@@ -133,15 +139,25 @@ class Link:
         meta: list[Any] = []
         in_batch: set[str] = set()
         pending = self.pending
+        # An entry whose input is not there yet holds back the later entries of its own
+        # agent only (mailbox order is per agent): holding back the whole host would
+        # deadlock when that input itself needs a call to another agent of this host.
+        held: deque[tuple[int, Any, str | None, Any, Any]] = deque()
+        blocked: set[int] = set()
         while pending:
-            kind, proxy, call_id, x, ph = pending[0]
+            entry = pending.popleft()
+            kind, proxy, call_id, x, ph = entry
+            if id(proxy) in blocked:
+                held.append(entry)
+                continue
             wire = _wire(x, in_batch)
             if wire is _BLOCK:
+                blocked.add(id(proxy))
+                held.append(entry)
                 blocker = _blocker(x)
                 if blocker is not None:
                     blocker.add_done_callback(lambda _: self._schedule())
-                break
-            pending.popleft()
+                continue
             if isinstance(wire, _Failed):
                 if ph is not None:
                     proxy._fail(ph, x, wire.exc, time.time())
@@ -152,6 +168,7 @@ class Link:
                     in_batch.add(call_id)
             entries.append((kind, proxy._agent_id, call_id, wire))
             meta.append((kind, proxy, ph, x))
+        self.pending = held
         if entries:
             self._send(_Batch(self.seq, entries, meta))
             self.seq += 1
@@ -201,7 +218,13 @@ class Link:
                 self._fail_batch(batch, f"remote call failed: {results}")
             return
         if isinstance(results, bytes):
-            results = pickle.loads(results)
+            try:
+                results = decode_results(results)
+            except Exception as exc:  # fail the calls now, not at their timeout
+                self._finish_batch(batch)
+                self._fail_batch(batch, f"its reply could not be decoded: "
+                                        f"{type(exc).__name__}: {exc}")
+                return
         self._finish_batch(batch)
         for i, (kind, proxy, ph, x) in enumerate(batch.meta):
             if kind == ADD or ph is None:
@@ -211,7 +234,13 @@ class Link:
             status, value = results[i]
             if proxy.keep_state:
                 proxy._state_ref = batch.st_ref
-            if status == "ok":
+            bad = _bad_reply(value) if status == "ok" else None
+            if bad is not None:
+                proxy._fail(ph, x, ReplyDecodeError(
+                    f"agent {proxy.name!r}: its reply to call {ph.seq_id} cannot be turned "
+                    f"back into a Msg: {bad.error}", agent=proxy.name, field=bad.error.field),
+                    batch.started)
+            elif status == "ok":
                 if kind == CALL:
                     proxy._finish(ph, x, value, batch.started)
                 else:
@@ -289,11 +318,10 @@ class Link:
                     continue
                 states[agent_id] = snapshot.get(agent_id)
             self.stream, self.seq = new_id(), 0
-            # proxies attached to agents the host created itself have no copy to re-add
-            copies = {i: p for i, p in self.agents.items() if p._blob is not None}
+            owned = {i: p for i, p in self.agents.items() if p._blob is not None}  # not reconnected
             adds = [(ADD, agent_id, None, (proxy._blob, states.get(agent_id)))
-                    for agent_id, proxy in copies.items()]
-            add_meta = [(ADD, proxy, None, None) for proxy in copies.values()]
+                    for agent_id, proxy in owned.items()]
+            add_meta = [(ADD, proxy, None, None) for proxy in owned.values()]
             if adds:
                 self._send(_Batch(self.seq, adds, add_meta))
                 self.seq += 1
@@ -361,6 +389,48 @@ class Link:
         if self.busy and not (self.pending or self.inflight or self.recovering or self.failed):
             self.busy = False
             _runtime.release()
+
+
+class BadReply:
+    """Stands in for a reply message whose wire form did not decode (see decode_results)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: InvalidMessageError) -> None:
+        self.error = error
+
+
+def _decode_msg(data: Any) -> Any:
+    try:
+        return Msg.from_dict(data)
+    except InvalidMessageError as exc:
+        return BadReply(exc)
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "agentcast.message" and name == "_from_wire":
+            return _decode_msg
+        return super().find_class(module, name)
+
+
+def decode_results(blob: bytes) -> Any:
+    """A batch's replies; a message that does not decode becomes a :class:`BadReply`, so
+    that only its own call fails (naming the field) and the others are delivered."""
+    try:
+        return pickle.loads(blob)
+    except InvalidMessageError:
+        import io
+
+        return _Unpickler(io.BytesIO(blob)).load()
+
+
+def _bad_reply(value: Any) -> BadReply | None:
+    if isinstance(value, BadReply):
+        return value
+    if isinstance(value, list):
+        return next((v for v in value if isinstance(v, BadReply)), None)
+    return None
 
 
 def _has_ref(x: Any) -> bool:

@@ -59,6 +59,7 @@ class Runtime:
     def __init__(self, max_threads: int | None = None) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._drive_lock = threading.Lock()  # held by whichever thread runs the loop
+        self._create_lock = threading.Lock()
         self._cv = threading.Condition(threading.Lock())
         self._state = threading.Lock()  # guards the driver's on/off and foreign waiters
         self._pool: Any = None
@@ -87,7 +88,10 @@ class Runtime:
         """The loop agents run on: always the runtime's own."""
         loop = self._loop
         if loop is None or loop.is_closed():
-            loop = self._new_loop()
+            with self._create_lock:  # threads starting at once must share one loop
+                loop = self._loop
+                if loop is None or loop.is_closed():
+                    loop = self._new_loop()
         return loop
 
     def _new_loop(self) -> asyncio.AbstractEventLoop:
@@ -291,15 +295,12 @@ class Runtime:
 
     def wait_all(self, timeout: float | None = None) -> bool:
         """Block until every agent is idle. Returns False if ``timeout`` passed first."""
-        box: list[Placeholder] = []
-        self.submit(lambda: box.append(self._idle_placeholder()))
-        end = _monotonic() + (self.wait_timeout if timeout is None else timeout)
-        while not box:  # the loop runs elsewhere: wait for the submit to happen
-            if _monotonic() >= end:
-                return False
-            with self._cv:
-                self._cv.wait(0.01)
-        return self.wait(box[0], timeout=max(0.0, end - _monotonic()))
+        idle = Placeholder("idle", 0)
+        # Through ``wait``: it drives the loop whenever nobody else does, so this never
+        # depends on another thread's drive lasting until the request has run.
+        self.submit(lambda: self._idle_placeholder().add_done_callback(
+            lambda _: idle.set_result(None)))
+        return self.wait(idle, timeout=timeout)
 
     async def wait_all_async(self) -> None:
         ph: list[Placeholder] = []
