@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 import agentcast as ac
 from agentcast import Msg
 from agentcast.agents.user import set_input_provider
-from agentcast.patterns.chat import initiate_chat_async
 from agentcast.testing.scripted import ScriptedModel
 
 
@@ -85,30 +82,5 @@ def test_a_conversation_goes_on_with_the_async_answers():
     assert [m.content for m in bot.memory.get()] == ["tell me more", "r1", "and more", "r2"]
 
 
-@pytest.mark.parametrize("style", ["script", "async"])
-def test_user_proxy_awaits_an_async_input_func_on_the_agents_loop(style):
-    person = AsyncPerson("more please", "", "exit")
-    user = ac.UserProxyAgent("user", human_input_mode="ALWAYS", input_func=person,
-                             default_auto_reply="(auto)")
-    if style == "script":
-        r = ac.initiate_chat(user, _assistant("r1", "r2", "r3"), "hi", max_turns=10)
-    else:
-        async def main():
-            return await initiate_chat_async(user, _assistant("r1", "r2", "r3"), "hi",
-                                                max_turns=10)
-
-        r = asyncio.run(main())
-    assert [m.content for m in r.history] == ["hi", "r1", "more please", "r2", "(auto)", "r3"]
-    assert user.human_inputs == ["more please", "", "exit"]
-    assert len(set(map(id, person.loops))) == 1  # awaited on one loop, not a loop per answer
-
-
-def test_manual_speaker_selection_awaits_an_async_input_func():
-    from .test_group_chat import members, run, speakers
-
-    person = AsyncPerson("2", "a", "exit")
-    gc = ac.GroupChat(members("a", "b", "c"), max_round=10, speaker_selection_method="manual",
-                      input_func=person)
-    r, _ = run(gc)
-    assert speakers(r) == ["b", "a"]
-    assert r.stop_reason == "the person ended the chat"
+# UserProxyAgent and group chat's manual selection await an async input_func too: tested
+# with AutoGen's API in tests/compat/test_autogen_conversable.py (a_get_human_input).

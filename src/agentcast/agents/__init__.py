@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from agentcast.agents.text_to_image import store_media as store_media
     from agentcast.agents.user import UserAgent as UserAgent
     from agentcast.agents.user import input_provider as input_provider
+    from agentcast.agents.user import is_async_callable as is_async_callable
     from agentcast.agents.user import set_input_provider as set_input_provider
+    from agentcast.agents.user import settle as settle
 
 # public name -> module that defines it (one line each; keep the three lists in step)
 _EXPORTS: dict[str, str] = {
@@ -58,6 +60,8 @@ _EXPORTS: dict[str, str] = {
     "progress_wanted": "agentcast.agents.progress",
     "DistributedAgent": "agentcast.agents.distributed",
     "to_dist": "agentcast.agents.distributed",
+    "settle": "agentcast.agents.user",
+    "is_async_callable": "agentcast.agents.user",
 }
 
 __all__ = [
@@ -75,9 +79,11 @@ __all__ = [
     "console",
     "extract_code",
     "input_provider",
+    "is_async_callable",
     "progress_wanted",
     "select_keys",
     "set_input_provider",
+    "settle",
     "store_media",
     "to_dist",
     "use_console",

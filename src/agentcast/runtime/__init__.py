@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from agentcast.runtime.actor import Actor as Actor
     from agentcast.runtime.actor import gather as gather
     from agentcast.runtime.actor import runtime_status as runtime_status
+    from agentcast.runtime.actor import stuck_agents as stuck_agents
     from agentcast.runtime.actor import wait_all as wait_all
     from agentcast.runtime.actor import wait_all_async as wait_all_async
     from agentcast.runtime.agent_server import AgentServer as AgentServer
@@ -36,8 +37,10 @@ if TYPE_CHECKING:
     from agentcast.runtime.ray_host import dumps_agent as dumps_agent
     from agentcast.runtime.ray_host import unwire_error as unwire_error
     from agentcast.runtime.ray_host import wire_error as wire_error
+    from agentcast.runtime.ray_link import BadReply as BadReply
     from agentcast.runtime.ray_link import Link as Link
     from agentcast.runtime.ray_link import RemotePlaceholder as RemotePlaceholder
+    from agentcast.runtime.ray_link import decode_results as decode_results
     from agentcast.runtime.ray_net import auth_env as auth_env
     from agentcast.runtime.ray_net import binds_loopback_only as binds_loopback_only
     from agentcast.runtime.ray_net import check_loopback as check_loopback
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
     from agentcast.runtime.remote_methods import sync_func as sync_func
     from agentcast.runtime.scheduler import Runtime as Runtime
     from agentcast.runtime.scheduler import get_runtime as get_runtime
+    from agentcast.runtime.scheduler import hopeless as hopeless
     from agentcast.runtime.scheduler import tune_gc as tune_gc
 
 # public name -> module that defines it (one line each; keep the three lists in step)
@@ -102,6 +106,10 @@ _EXPORTS: dict[str, str] = {
     "resolved": "agentcast.runtime.placeholder",
     "host_named": "agentcast.runtime.ray_backend",
     "next_agent_id": "agentcast.runtime.ray_backend",
+    "stuck_agents": "agentcast.runtime.actor",
+    "BadReply": "agentcast.runtime.ray_link",
+    "decode_results": "agentcast.runtime.ray_link",
+    "hopeless": "agentcast.runtime.scheduler",
 }
 
 __all__ = [
@@ -110,6 +118,7 @@ __all__ = [
     "AgentHostActor",
     "AgentServer",
     "AgentServerClient",
+    "BadReply",
     "DistributedAgent",
     "Link",
     "Placeholder",
@@ -122,11 +131,13 @@ __all__ = [
     "binds_loopback_only",
     "check_loopback",
     "configure",
+    "decode_results",
     "dumps_agent",
     "ensure_ray",
     "ensure_token",
     "gather",
     "get_runtime",
+    "hopeless",
     "host_actor_class",
     "host_named",
     "host_of",
@@ -143,6 +154,7 @@ __all__ = [
     "runtime_status",
     "start_task",
     "stop_server",
+    "stuck_agents",
     "sync_func",
     "to_dist",
     "token_available",
