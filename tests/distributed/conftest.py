@@ -9,27 +9,17 @@ and are stopped by their own process ids, never with a machine-wide ``ray stop``
 
 from __future__ import annotations
 
-import atexit
 import os
-import secrets
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
 
-# This session's cluster token (a token file left by another cluster would not match).
-_TOKEN_DIR = tempfile.mkdtemp(prefix="agentcast-ray-token-")
-atexit.register(shutil.rmtree, _TOKEN_DIR, True)
-TOKEN_PATH = os.path.join(_TOKEN_DIR, "auth_token")
-with open(os.open(TOKEN_PATH, os.O_WRONLY | os.O_CREAT, 0o600), "w") as _f:
-    _f.write(secrets.token_hex(32))
-os.environ["RAY_AUTH_MODE"] = "token"
-os.environ["RAY_AUTH_TOKEN_PATH"] = TOKEN_PATH
+# This session's cluster token: set up in tests/conftest.py, before anything imports Ray.
+TOKEN_PATH = os.environ["RAY_AUTH_TOKEN_PATH"]
 ray = pytest.importorskip("ray")
 HEAD_IP, NODE_B_IP = "127.0.0.2", "127.0.0.3"
 
