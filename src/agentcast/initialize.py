@@ -27,6 +27,7 @@ def init(
     resume: str | None = None,
     seed: int | None = None,
     in_flight: str = "stop",
+    durable_url: str | None = None,
     **observe_options: Any,
 ) -> list[Any]:
     """Set up agentcast for this process and return the agents built from ``agent_configs``.
@@ -43,7 +44,9 @@ def init(
     run's record (implies ``durable``; ``agentcast resume RUN_ID script.py`` sets it through
     the environment). ``seed`` seeds ``ac.random`` for a new durable run; ``in_flight``
     ("stop" or "rerun") says what a resumed run does with a side-effecting tool that was
-    running at the crash. See docs/durable.md.
+    running at the crash. ``durable_url`` ("postgresql://...") keeps the journal in that
+    database instead of the run directory, so another machine can resume. See
+    docs/durable.md.
     """
     from agentcast.durable.session import resume_from_env
 
@@ -78,7 +81,8 @@ def init(
     if durable:
         from agentcast.durable.session import start
 
-        start(run, resume=resume is not None, seed=seed, in_flight=in_flight)
+        start(run, resume=resume is not None, seed=seed, in_flight=in_flight,
+              url=durable_url)
     if agent_configs is None:
         return []
     return build_agents(agent_configs)

@@ -15,8 +15,10 @@ RESUME_ENV = "AGENTCAST_RESUME"
 
 
 def start(run: Any, *, resume: bool, seed: int | None = None, in_flight: str = "stop",
-          fsync: bool = False) -> Durable:
-    """Open the journal of ``run`` (whose store holds it) and route calls through it."""
+          fsync: bool = False, url: str | None = None) -> Durable:
+    """Open the journal of ``run`` and route calls through it: in the run directory, or in
+    the PostgreSQL database at ``url`` (``postgresql://...``), where another machine can
+    resume the run."""
     from agentcast.exceptions import ConfigError
     from agentcast.observe.store import DB_NAME
 
@@ -24,11 +26,24 @@ def start(run: Any, *, resume: bool, seed: int | None = None, in_flight: str = "
         raise ConfigError("durable runs need a run directory: pass run_dir= (not None) to "
                           "ac.init", field="run_dir")
     directory = Path(run.dir)
-    if resume and not Journal.exists(directory):
-        raise ConfigError(f"there is no durable record of run {run.id!r} in {directory}: "
-                          "check the run id and run_dir", field="resume")
-    stop()
-    journal = Journal(directory, run.id, seed=seed, fsync=fsync)
+    journal: Any
+    if url is not None:
+        if not url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ConfigError(f"durable_url must be a postgresql:// URL, got {url[:40]!r}",
+                              field="durable_url")
+        from agentcast.durable.pg_journal import PgJournal
+
+        if resume and not PgJournal.exists(url, run.id):
+            raise ConfigError(f"there is no durable record of run {run.id!r} in the "
+                              "database at durable_url", field="resume")
+        stop()
+        journal = PgJournal(url, run.id, directory, seed=seed)
+    else:
+        if resume and not Journal.exists(directory):
+            raise ConfigError(f"there is no durable record of run {run.id!r} in {directory}: "
+                              "check the run id and run_dir", field="resume")
+        stop()
+        journal = Journal(directory, run.id, seed=seed, fsync=fsync)
     if resume:
         journal.mirror(directory / DB_NAME)
     durable = Durable(journal, in_flight=in_flight)
