@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from agentcast.durable.journal import Journal as Journal
     from agentcast.durable.journal import SubRecord as SubRecord
     from agentcast.durable.journal import digest as digest
+    from agentcast.durable.pg_journal import PgJournal as PgJournal
     from agentcast.durable.rand import RunRandom as RunRandom
     from agentcast.durable.replay import CallScope as CallScope
     from agentcast.durable.replay import Durable as Durable
@@ -72,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     "encode_model_response": "agentcast.durable.replay",
     "decode_model_response": "agentcast.durable.replay",
     "journaled_model_call": "agentcast.durable.replay",
+    "PgJournal": "agentcast.durable.pg_journal",
 }
 
 __all__ = [
@@ -80,6 +82,7 @@ __all__ = [
     "CallScope",
     "Durable",
     "Journal",
+    "PgJournal",
     "RunRandom",
     "SubRecord",
     "active",
