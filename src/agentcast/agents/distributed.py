@@ -165,7 +165,11 @@ class DistributedAgent(Agent):
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickled (say, as an attribute of another agent moved by ``to_dist``) as a handle:
         on the other side it reconnects to the same remote agent through a link of its own,
-        instead of dragging this process's loop and link along."""
+        instead of dragging this process's loop and link along. An agent this process
+        moved is first known to be hosted (its ADD has reached the host), so the other side
+        can never call it before it arrives."""
+        if self._blob is not None and not get_runtime().on_loop_thread():
+            self.state_dict()  # a round trip behind the ADD, on the same ordered link
         return (_reconnect, (self.name, self.agent_class, self.host.handle, self._agent_id,
                              self.timeout, self._link.timeout, self.host.max_restarts,
                              dict(self._remote)))
