@@ -43,3 +43,16 @@ RUNTIME_BLOCKS = blocks(ROOT / "docs" / "runtime.md")
 def test_runtime_doc_snippet_runs(code, tmp_path):
     test_readme_snippet_runs(code, tmp_path)
 
+
+
+DURABLE_BLOCKS = blocks(ROOT / "docs" / "durable.md")
+
+
+@pytest.mark.parametrize("code", DURABLE_BLOCKS,
+                         ids=[f"durable{i}" for i in range(len(DURABLE_BLOCKS))])
+def test_durable_doc_snippet_runs(code, tmp_path):
+    test_readme_snippet_runs(code, tmp_path)
+
+
+def test_durable_doc_has_its_examples():
+    assert len(DURABLE_BLOCKS) >= 3
