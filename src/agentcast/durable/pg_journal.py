@@ -17,27 +17,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agentcast.durable.journal import SCHEMA as TABLES
 from agentcast.durable.journal import CallRecord, SubRecord, digest
 
+# The run store's durable tables (plain TEXT/INTEGER: the same DDL on both engines), plus the
+# run's seed, which the local journal keeps in its own first line.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS durable_runs (
   run_id TEXT PRIMARY KEY, seed BIGINT NOT NULL, created DOUBLE PRECISION NOT NULL,
   resumes INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS durable_calls (
-  run_id TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL, digest TEXT NOT NULL,
-  input_pos INTEGER, result TEXT, state TEXT, PRIMARY KEY (run_id, agent, seq)
-);
-CREATE TABLE IF NOT EXISTS durable_subcalls (
-  run_id TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
-  k INTEGER NOT NULL, digest TEXT NOT NULL, done INTEGER NOT NULL, result TEXT,
-  PRIMARY KEY (run_id, agent, seq, kind, k)
-);
-CREATE TABLE IF NOT EXISTS durable_inputs (
-  run_id TEXT NOT NULL, k INTEGER NOT NULL, kind TEXT NOT NULL, digest TEXT NOT NULL,
-  content TEXT, PRIMARY KEY (run_id, k)
-);
-"""
+""" + TABLES
 
 
 def _connect(url: str) -> Any:
