@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from agentcast.models.media import SpeechToText as SpeechToText
     from agentcast.models.media import TextToSpeech as TextToSpeech
     from agentcast.models.ollama_chat import OllamaChatModel as OllamaChatModel
+    from agentcast.models.ollama_chat import apply_generate_args as apply_generate_args
     from agentcast.models.ollama_generate import OllamaGenerateModel as OllamaGenerateModel
     from agentcast.models.openai_chat import AzureOpenAIChatModel as AzureOpenAIChatModel
     from agentcast.models.openai_chat import OpenAIChatModel as OpenAIChatModel
@@ -182,6 +183,7 @@ _EXPORTS: dict[str, str] = {
     "guarded_request": "agentcast.models.call",
     "retry_call": "agentcast.models.retry",
     "tool_calls_in_text": "agentcast.models.text_tools",
+    "apply_generate_args": "agentcast.models.ollama_chat",
 }
 
 __all__ = [
@@ -231,6 +233,7 @@ __all__ = [
     "YiChatModel",
     "ZhipuAIChatModel",
     "ZhipuAIEmbeddingModel",
+    "apply_generate_args",
     "build_model",
     "call_chain",
     "call_parsed",

@@ -8,7 +8,7 @@ OpenAI-compatible ``/v1`` use ``openai_chat`` with ``base_url=http://localhost:1
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from agentcast.exceptions import TransientModelError
@@ -23,6 +23,30 @@ _ids = itertools.count(1)
 _TOP_LEVEL = ("format", "keep_alive", "think")
 _RENAME = {"max_tokens": "num_predict"}
 
+
+
+def apply_generate_args(body: dict[str, Any], kwargs: dict[str, Any],
+                        top_level: Sequence[str], options: Mapping[str, Any] | None = None
+                        ) -> dict[str, Any]:
+    """Put OpenAI-style call arguments where Ollama's API wants them (for /api/chat and
+    /api/generate alike): ``response_format`` becomes ``format``, ``tool_choice`` is dropped
+    (unsupported), ``top_level`` keys stay in the body, everything else goes to ``options``
+    (``max_tokens`` as ``num_predict``), over the model's own ``options``."""
+    fmt = kwargs.pop("response_format", None)
+    if isinstance(fmt, dict) and fmt.get("type") == "json_object":
+        body["format"] = "json"
+    elif isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        body["format"] = (fmt.get("json_schema") or {}).get("schema") or "json"
+    kwargs.pop("tool_choice", None)
+    merged = {**dict(options or {}), **dict(kwargs.pop("options", None) or {})}
+    for key, value in kwargs.items():
+        if key in top_level:
+            body[key] = value
+        else:
+            merged[_RENAME.get(key, key)] = value
+    if merged:
+        body["options"] = merged
+    return body
 
 class OllamaChatModel(HTTPChatModel):
     """Local models served by Ollama (``host`` or OLLAMA_HOST, default localhost:11434)."""
@@ -45,21 +69,7 @@ class OllamaChatModel(HTTPChatModel):
                                 "stream": stream}
         if tools:
             body["tools"] = openai_tools(tools)
-        fmt = kwargs.pop("response_format", None)
-        if isinstance(fmt, dict) and fmt.get("type") == "json_object":
-            body["format"] = "json"
-        elif isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-            body["format"] = (fmt.get("json_schema") or {}).get("schema") or "json"
-        kwargs.pop("tool_choice", None)  # not supported by Ollama
-        options = dict(kwargs.pop("options", None) or {})
-        for key, value in kwargs.items():
-            if key in _TOP_LEVEL:
-                body[key] = value
-            else:
-                options[_RENAME.get(key, key)] = value
-        if options:
-            body["options"] = options
-        return body
+        return apply_generate_args(body, kwargs, _TOP_LEVEL)
 
     async def _stream(
         self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None, **kwargs: Any

@@ -19,9 +19,9 @@ from agentcast.models._provider import HTTPChatModel
 from agentcast.models.base import ModelChunk, Usage
 from agentcast.models.formatters.common import split_system
 from agentcast.models.formatters.text import format_transcript
+from agentcast.models.ollama_chat import apply_generate_args
 
 _TOP_LEVEL = ("format", "keep_alive", "raw", "suffix", "images", "think", "system")
-_RENAME = {"max_tokens": "num_predict"}
 
 
 class OllamaGenerateModel(HTTPChatModel):
@@ -61,21 +61,7 @@ class OllamaGenerateModel(HTTPChatModel):
                                 "stream": stream}
         if self.keep_alive is not None:
             body["keep_alive"] = self.keep_alive
-        fmt = kwargs.pop("response_format", None)
-        if isinstance(fmt, dict) and fmt.get("type") == "json_object":
-            body["format"] = "json"
-        elif isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-            body["format"] = (fmt.get("json_schema") or {}).get("schema") or "json"
-        kwargs.pop("tool_choice", None)
-        options = {**self.options, **dict(kwargs.pop("options", None) or {})}
-        for key, value in kwargs.items():
-            if key in _TOP_LEVEL:
-                body[key] = value
-            else:
-                options[_RENAME.get(key, key)] = value
-        if options:
-            body["options"] = options
-        return body
+        return apply_generate_args(body, kwargs, _TOP_LEVEL, self.options)
 
     async def _stream(
         self, messages: Sequence[Msg], *, tools: list[dict[str, Any]] | None, **kwargs: Any

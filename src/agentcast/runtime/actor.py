@@ -352,16 +352,19 @@ class Actor:
         else:
             self._drain()
 
+    def _reply_sync(self, x: Any, ph: Placeholder) -> Any:
+        """A ``def reply`` (in a thread or inline): through the durable journal when on."""
+        durable = hooks.durable
+        if durable is None:
+            return self.reply(x)
+        return durable.run_sync(self, x, ph._n, self.reply)
+
     def _call_sync(self, x: Any, ph: Placeholder, loop: Any) -> None:
         started = time.time() if hooks.listeners else 0.0
         token = _current.set(self)
         t0 = time.perf_counter()
         try:
-            durable = hooks.durable
-            if durable is None:
-                value = self.reply(x)
-            else:
-                value = durable.run_sync(self, x, ph._n, self.reply)
+            value = self._reply_sync(x, ph)
         except BaseException as exc:
             loop.call_soon_threadsafe(self._fail_and_drain, ph, x, exc, started)
         else:
@@ -382,11 +385,7 @@ class Actor:
         self._inside = True
         t0 = time.perf_counter()
         try:
-            durable = hooks.durable
-            if durable is None:
-                value = self.reply(x)
-            else:
-                value = durable.run_sync(self, x, ph._n, self.reply)
+            value = self._reply_sync(x, ph)
         except BaseException as exc:
             self._inside = False
             _current.reset(token)
