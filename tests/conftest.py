@@ -21,3 +21,5 @@ with open(os.open(RAY_TOKEN_PATH, os.O_WRONLY | os.O_CREAT, 0o600), "w") as _f:
     _f.write(secrets.token_hex(32))
 os.environ["RAY_AUTH_MODE"] = "token"
 os.environ["RAY_AUTH_TOKEN_PATH"] = RAY_TOKEN_PATH
+
+from tests.ray_cluster import ray_cluster  # noqa: E402,F401 - the session's Ray cluster

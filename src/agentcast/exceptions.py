@@ -50,6 +50,8 @@ Warnings (``warnings.warn``, never raised)::
 
 from __future__ import annotations
 
+from typing import Any
+
 from agentcast.secrets import mask  # stdlib only; masks credentials in every message
 
 
@@ -268,9 +270,14 @@ class DivergenceError(RunError):
 
     def __init__(self, message: str, *, call: str, recorded: str, now: str) -> None:
         super().__init__(f"{message} (recorded: {recorded}; now: {now})")
+        self.message = message
         self.call = call
         self.recorded = recorded
         self.now = now
+
+    def __reduce__(self) -> Any:  # crosses from a Ray host intact
+        return (_keywords, (type(self), self.message,
+                            {"call": self.call, "recorded": self.recorded, "now": self.now}))
 
 
 class InFlightToolError(RunError):
@@ -286,6 +293,9 @@ class InFlightToolError(RunError):
         self.tool = tool
         self.arguments = arguments
         self.call = call
+
+    def __reduce__(self) -> Any:  # crosses from a Ray host intact
+        return (type(self), (self.tool, self.arguments, self.call))
 
 
 class ApprovalPending(RunError):
@@ -357,3 +367,9 @@ class TagNotFoundError(ReplyFormatError):
 # --- warnings -------------------------------------------------------------------------
 class AgentcastWarning(UserWarning):
     """A call did less than it was asked to and carried on; the text says what was skipped."""
+
+
+def _keywords(cls: type, message: str, kwargs: dict[str, Any]) -> BaseException:
+    """Unpickle an error whose constructor takes keyword-only fields."""
+    err: BaseException = cls(message, **kwargs)
+    return err

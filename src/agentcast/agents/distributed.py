@@ -12,6 +12,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any, cast
 
+from agentcast import hooks
 from agentcast.agents.base import Agent
 from agentcast.memory.list_memory import ListMemory
 from agentcast.runtime.actor import MARK, OBSERVE
@@ -110,6 +111,11 @@ class DistributedAgent(Agent):
 
     # --- entries go to the host's link, in order -------------------------------------
     def __call__(self, x: Any = None) -> RemotePlaceholder:
+        durable = hooks.durable
+        if durable is not None:  # journaled by the driver (agentcast.durable.remote)
+            ph = durable.remote_call(self, x)
+            if ph is not None:
+                return cast("RemotePlaceholder", ph)
         self._calls = n = self._calls + 1
         ph = RemotePlaceholder(self.name, n)
         ph.producer = self  # its blocked_on() says "in progress": the host does the work

@@ -126,6 +126,7 @@ class Durable:
         self.live = 0
         self.rng = _random.Random(journal.seed)
         self._free: dict[str, int] = {}  # scopes opened outside agent calls, per name
+        self.remote: Any = None  # calls to agents on Ray (agentcast.durable.remote)
 
     @contextlib.contextmanager
     def scope(self, name: str) -> Iterator[CallScope]:
@@ -241,6 +242,16 @@ class Durable:
             _scope.reset(token)
         self._after(actor, seq, dg, snap, value, scope.nested)
         return value
+
+    def remote_call(self, proxy: Any, x: Any) -> Any:
+        """A call of an agent on Ray, journaled here: see :mod:`agentcast.durable.remote`."""
+        from agentcast.durable.remote import call
+
+        return call(self, proxy, x)
+
+    def take_position(self, agent: str, seq: int) -> int:
+        """The position of call ``agent#seq`` among messages from outside (0: none)."""
+        return self._positions.pop((agent, seq), 0) if self._positions else 0
 
     # --- messages between agents and from outside -----------------------------------------
     def send(self, kind: str, target: str, x: Any, seq: int = 0) -> None:

@@ -51,6 +51,48 @@ class RefInput:
         return (RefInput, (self.call_id, self.ref, self.idx))
 
 
+class Envelope:
+    """An input that travels settled and wrapped: the durable journal wraps calls to
+    distributed agents in one (:mod:`agentcast.durable.remote`). The runtime knows only
+    these hooks, so it imports nothing above it.
+
+    On the driver, the link waits until every placeholder in ``x`` is resolved (no
+    :class:`RefInput`: the value passes through the driver) and sends ``seal(value)``
+    instead; in the host, the reply is sent back as ``answer(value)``; back on the driver,
+    ``deliver(value, note)`` runs before the caller sees the value, and ``failed_late(exc)``
+    when the call's placeholder was already resolved by ``seal``.
+    """
+
+    __slots__ = ("x",)
+
+    def __init__(self, x: Any) -> None:
+        self.x = x
+
+    def seal(self, value: Any) -> Any:  # pragma: no cover - overridden
+        return value
+
+    def answer(self, value: Any) -> Any:
+        return value
+
+    def deliver(self, value: Any, note: Any) -> Any:
+        return value
+
+    def failed_late(self, exc: BaseException) -> None:
+        """The call was answered on the driver already; its entry failed in the host."""
+
+
+class Answer:
+    """A reply with a note for the driver (what :meth:`Envelope.answer` may send back)."""
+
+    __slots__ = ("note", "value")
+
+    def __init__(self, value: Any, note: Any) -> None:
+        self.value, self.note = value, note
+
+    def __reduce__(self) -> Any:
+        return (Answer, (self.value, self.note))
+
+
 def wire_error(exc: BaseException) -> tuple[str, str, BaseException]:
     """An error as (agent, seq_id, original), with the original made picklable."""
     agent = getattr(exc, "agent", "") or ""
@@ -191,7 +233,8 @@ class AgentHostActor:
             except BaseException as exc:  # sent back as the call's error
                 results[i] = ("err", wire_error(exc))
             else:
-                results[i] = ("ok", value)
+                x = batch[i][3]
+                results[i] = ("ok", x.answer(value) if isinstance(x, Envelope) else value)
         self._forget(len(waits))
         states: dict[int, Any] = {}
         if keep_state:
@@ -366,4 +409,5 @@ def _pickler_class() -> Any:
     return _pickler[0]
 
 
-__all__ = ["ADD", "METHOD", "REMOVE", "AgentHostActor", "Msg", "RefInput", "dumps_agent"]
+__all__ = ["ADD", "METHOD", "REMOVE", "AgentHostActor", "Answer", "Envelope", "Msg", "RefInput",
+           "dumps_agent"]

@@ -32,7 +32,7 @@ from agentcast.exceptions import (
 from agentcast.message import Msg, new_id
 from agentcast.runtime.actor import CALL
 from agentcast.runtime.placeholder import Placeholder
-from agentcast.runtime.ray_host import ADD, RefInput, unwire_error
+from agentcast.runtime.ray_host import ADD, Answer, Envelope, RefInput, unwire_error
 from agentcast.runtime.scheduler import get_runtime
 
 log = logging.getLogger("agentcast.ray")
@@ -234,6 +234,15 @@ class Link:
             status, value = results[i]
             if proxy.keep_state:
                 proxy._state_ref = batch.st_ref
+            env = None
+            if isinstance(x, Envelope):
+                env, x, note = x, x.x, None
+                if status == "ok" and value.__class__ is Answer:
+                    value, note = value.value, value.note
+                if ph._done:  # answered on the driver when it was sent
+                    if status != "ok":
+                        env.failed_late(unwire_error(value))
+                    continue
             bad = _bad_reply(value) if status == "ok" else None
             if bad is not None:
                 proxy._fail(ph, x, ReplyDecodeError(
@@ -241,6 +250,12 @@ class Link:
                     f"back into a Msg: {bad.error}", agent=proxy.name, field=bad.error.field),
                     batch.started)
             elif status == "ok":
+                if env is not None:
+                    try:
+                        value = env.deliver(value, note)
+                    except Exception as exc:  # e.g. the journal could not take it
+                        proxy._fail(ph, x, exc, batch.started)
+                        continue
                 if kind == CALL:
                     proxy._finish(ph, x, value, batch.started)
                 else:
@@ -461,6 +476,16 @@ def _remote_inputs(x: Any) -> list[RemotePlaceholder]:
 
 def _wire(x: Any, in_batch: set[str]) -> Any:
     """What goes over the wire for an input: a value, a RefInput, _Failed, or _BLOCK."""
+    if isinstance(x, Envelope):  # settled first, then sealed (see Envelope)
+        if _blocker(x) is not None:
+            return _BLOCK
+        value = _wire(x.x, in_batch)
+        if isinstance(value, _Failed):
+            return value
+        try:
+            return x.seal(value)
+        except Exception as exc:  # e.g. a divergence from the durable record
+            return _Failed(exc)
     if isinstance(x, Placeholder):
         if x._done:
             return _Failed(x._exc) if x._exc is not None else x._value
@@ -483,6 +508,10 @@ def _wire(x: Any, in_batch: set[str]) -> Any:
 
 
 def _blocker(x: Any) -> Placeholder | None:
+    if isinstance(x, Envelope):  # waits for every input, remote replies included
+        x = x.x
+        if isinstance(x, list):
+            return next((v for v in x if isinstance(v, Placeholder) and not v._done), None)
     if isinstance(x, Placeholder):
         return None if x._done else x
     if isinstance(x, list):
