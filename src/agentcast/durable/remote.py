@@ -218,8 +218,8 @@ class HostDurable(Durable):
 
     def __init__(self, run: Run) -> None:
         directory, run_id, seed, in_flight, session = run
-        super().__init__(HostJournal(directory, run_id, seed, session),  # type: ignore[arg-type]
-                         in_flight=in_flight)
+        self.records = HostJournal(directory, run_id, seed, session)
+        super().__init__(self.records, in_flight=in_flight)  # type: ignore[arg-type]
         self.session = session
 
     def remote_call(self, proxy: Any, x: Any) -> Any:
@@ -242,7 +242,7 @@ class HostDurable(Durable):
         if x.replay is not None:
             return self._recorded(actor, x)
         value = await super().run_async(actor, x.x, x.seq, reply)
-        x.note = self.journal.take(actor.name, x.seq)
+        x.note = self.records.take(actor.name, x.seq)
         return value
 
     def run_sync(self, actor: Any, x: Any, seq: int, reply: Callable[[Any], Any]) -> Any:
@@ -251,7 +251,7 @@ class HostDurable(Durable):
         if x.replay is not None:
             return self._recorded(actor, x)
         value = super().run_sync(actor, x.x, x.seq, reply)
-        x.note = self.journal.take(actor.name, x.seq)
+        x.note = self.records.take(actor.name, x.seq)
         return value
 
 
