@@ -65,6 +65,7 @@ from agentcast.runtime.ray_host import Answer, Envelope
 
 log = logging.getLogger("agentcast.durable")
 HOSTS = "hosts"  # the run directory's folder of host journals
+_host_lock = threading.Lock()
 Run = tuple[str, str, int, str, str]  # run dir, run id, seed, in-flight policy, session
 
 
@@ -103,7 +104,10 @@ def call(durable: Durable, proxy: Any, x: Any) -> Any:
 
     remote: Remote = durable.remote
     if remote is None:
-        remote = durable.remote = Remote(durable)
+        with _host_lock:  # one session per driver run, whichever thread calls first
+            if durable.remote is None:
+                durable.remote = Remote(durable)
+            remote = durable.remote
     proxy._calls = n = proxy._calls + 1
     ph = RemotePlaceholder(proxy.name, n)
     ph.producer = proxy
@@ -194,7 +198,6 @@ def _arrive(x: Any, seq: int, run: Run, dg: str, replay: dict[str, Any] | None,
 
 
 # --- the host ------------------------------------------------------------------------------
-_host_lock = threading.Lock()
 
 
 def host_durable(run: Run) -> Durable:
@@ -205,10 +208,10 @@ def host_durable(run: Run) -> Durable:
             return current
         if current is not None and not isinstance(current, HostDurable):
             return current  # the driver's own process (Ray's local mode): nothing to do
+        # A new driver session (a resume, here in the same process). The previous one's
+        # file stays open: a reply of that session still running keeps recording into it.
         durable = HostDurable(run)
         hooks.durable = durable
-        if current is not None:
-            current.close()
         return durable
 
 
