@@ -77,3 +77,11 @@ class Thinker(ServedDialog):
         out = ac.Msg(self.name, f"{final.text}", role="assistant")
         self.memory.add(out)
         return out
+
+
+class Primed(ServedDialog):
+    """A changed program: the agent starts with a message in its memory."""
+
+    def __init__(self, name: str, url: str) -> None:
+        super().__init__(name, url)
+        self.memory.add(ac.Msg("system", "primed", role="system"))

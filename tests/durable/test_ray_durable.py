@@ -25,7 +25,7 @@ from agentcast.observe.run import current_run, end_run
 from agentcast.runtime.ray_backend import AgentHost
 from agentcast.testing.openai_server import OpenAITestServer
 
-from .ray_agents import Mailer, ServedDialog, answer
+from .ray_agents import Mailer, Primed, ServedDialog, answer
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(600)]
 HERE = Path(__file__).parent
@@ -128,6 +128,25 @@ def test_another_input_to_a_ray_agent_is_a_divergence(tmp_path, server, ray_clus
         rem(ac.Msg("user", "coffee", role="user")).content
     err = info.value.original
     assert isinstance(err, DivergenceError) and err.call == "Rem#1"
+    assert len(server.requests) == n1
+
+
+def test_a_ray_agent_that_cannot_take_its_recorded_state_stops_the_run(tmp_path, server,
+                                                                       ray_cluster):
+    """The resumed program changed the agent: it holds another number of messages than the
+    record says before the first replayed call, which fails, naming both."""
+    run_id = start(tmp_path, durable=True)
+    rem = ServedDialog("Rem", server.base_url).to_dist(host=AgentHost())
+    for word in ("tea", "cake"):
+        rem(ac.Msg("user", word, role="user")).content
+    start(tmp_path, resume=run_id)
+    rem = Primed("Rem", server.base_url).to_dist(host=AgentHost())
+    n1 = len(server.requests)
+    with pytest.raises(ac.AgentCallError) as info:
+        rem(ac.Msg("user", "tea", role="user")).content
+    err = info.value.original
+    assert isinstance(err, DivergenceError) and err.call == "Rem#1", err
+    assert (err.recorded, err.now) == ("0", "1")
     assert len(server.requests) == n1
 
 

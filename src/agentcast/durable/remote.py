@@ -15,12 +15,15 @@ thing the Ray link knows about). It keeps the in-process rules of
   the agent's state change exactly as in process (memory messages added, or the whole memory,
   ``sys_prompt``, ``state_dict`` extras) and sends it back with the reply; the driver writes
   the call's record to the run's journal before it resolves the placeholder.
-- **Replay on the driver.** On resume, a recorded call is answered on the driver as soon as
-  its input is settled and its fingerprint matches (``DivergenceError`` otherwise): nothing
-  runs the reply, no request reaches a model. The recorded state change still travels to
-  the host *in the agent's mailbox order*, so the remote agent's memory and state are those
-  of the record before its first live call, and observes (re-run by the program) land
-  between the same calls as before.
+- **Replay without the reply.** On resume, the driver checks a recorded call's input
+  fingerprint as soon as the input is settled (``DivergenceError`` otherwise) and sends the
+  recorded state change and result instead of the call: nothing runs the reply, no request
+  reaches a model. The host applies the state change *in the agent's mailbox order*, so the
+  remote agent's memory and state are those of the record before its first live call, and
+  observes (re-run by the program) land between the same calls as before. The placeholder
+  resolves when the host has applied it (one Ray round trip, batched with the others): an
+  agent that holds another number of messages than the record says fails this very call
+  with ``DivergenceError``, never a later one.
 - **Inside a live call.** Model and tool calls made by the remote reply are journaled by the
   host, keyed by the driver's call id, in a file of its own: ``<run dir>/hosts/<session>-
   <pid>-<random>.log`` (one ``write(2)`` of one JSON line per record, on an ``O_APPEND``
@@ -49,7 +52,6 @@ machine, or a shared mount), also with a PostgreSQL journal.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import threading
 import time
@@ -59,11 +61,10 @@ from typing import Any
 
 from agentcast import hooks
 from agentcast.durable.journal import CallRecord, SubRecord, digest
-from agentcast.durable.replay import Durable, current_scope, decode_result, msg_fingerprint
+from agentcast.durable.replay import Durable, current_scope, msg_fingerprint
 from agentcast.exceptions import DivergenceError
 from agentcast.runtime.ray_host import Answer, Envelope
 
-log = logging.getLogger("agentcast.durable")
 HOSTS = "hosts"  # the run directory's folder of host journals
 _host_lock = threading.Lock()
 Run = tuple[str, str, int, str, str]  # run dir, run id, seed, in-flight policy, session
@@ -79,7 +80,6 @@ class Remote:
         self.run: Run = (str(Path(journal.dir).resolve()), journal.run_id, seed,
                          durable.in_flight, f"{time.time_ns():020d}")
         self.from_hosts: set[tuple[str, int]] = set()  # finished in a host, not in journal.log
-        self.late: dict[str, BaseException] = {}  # agent -> a replayed state it refused
         self.merge(journal)
 
     def merge(self, journal: Any) -> None:
@@ -139,11 +139,8 @@ class DurableCall(Envelope):
 
     # --- on the driver, when the inputs are settled -------------------------------------
     def seal(self, value: Any) -> DurableCall:
-        durable, proxy, ph, rec = self.driver
+        durable, proxy, _ph, rec = self.driver
         name, seq = proxy.name, self.seq
-        late = durable.remote.late.get(name)
-        if late is not None:  # its host refused a recorded state: the run stops here
-            raise late
         dg = self.dg = digest(msg_fingerprint(value))
         if rec is not None and rec.digest != dg:
             durable.take_position(name, seq)
@@ -156,13 +153,9 @@ class DurableCall(Envelope):
             durable.remote.from_hosts.discard((name, seq))
             durable.journal.record_call(CallRecord(name, seq, dg, pos, rec.result, rec.state))
         durable.replayed += 1
-        from agentcast.runtime.scheduler import get_runtime
-
-        # answered now; resolved on the next loop turn, not inside the link's flush
-        get_runtime().loop.call_soon(proxy._finish, ph, self.x, decode_result(rec.result),
-                                     time.time())
-        # the host answers with the recorded result too: observers there may take it by
-        # reference (a hub delivers the reply to the other participants)
+        # The host applies the recorded state change in mailbox order and answers with the
+        # recorded result; the placeholder resolves then (one round trip, no model), so an
+        # agent that cannot take the state (DivergenceError) fails this very call.
         return DurableCall(None, seq, self.run, dg, rec.state, rec.result)
 
     def deliver(self, value: Any, note: Any) -> Any:
@@ -178,12 +171,6 @@ class DurableCall(Envelope):
         durable.remote.from_hosts.discard((name, seq))
         durable.live += 1
         return value
-
-    def failed_late(self, exc: BaseException) -> None:
-        durable, proxy, _ph, _rec = self.driver
-        log.error("agent %r could not take its recorded state for call %s#%d: %s",
-                  proxy.name, proxy.name, self.seq, exc)
-        durable.remote.late[proxy.name] = getattr(exc, "original", None) or exc
 
     # --- in the host ---------------------------------------------------------------------
     def answer(self, value: Any) -> Any:

@@ -59,8 +59,7 @@ class Envelope:
     On the driver, the link waits until every placeholder in ``x`` is resolved (no
     :class:`RefInput`: the value passes through the driver) and sends ``seal(value)``
     instead; in the host, the reply is sent back as ``answer(value)``; back on the driver,
-    ``deliver(value, note)`` runs before the caller sees the value, and ``failed_late(exc)``
-    when the call's placeholder was already resolved by ``seal``.
+    ``deliver(value, note)`` runs before the caller sees the value.
     """
 
     __slots__ = ("x",)
@@ -76,9 +75,6 @@ class Envelope:
 
     def deliver(self, value: Any, note: Any) -> Any:
         return value
-
-    def failed_late(self, exc: BaseException) -> None:
-        """The call was answered on the driver already; its entry failed in the host."""
 
 
 class Answer:

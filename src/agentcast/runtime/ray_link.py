@@ -239,10 +239,6 @@ class Link:
                 env, x, note = x, x.x, None
                 if status == "ok" and value.__class__ is Answer:
                     value, note = value.value, value.note
-                if ph._done:  # answered on the driver when it was sent
-                    if status != "ok":
-                        env.failed_late(unwire_error(value))
-                    continue
             bad = _bad_reply(value) if status == "ok" else None
             if bad is not None:
                 proxy._fail(ph, x, ReplyDecodeError(
