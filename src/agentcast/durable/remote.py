@@ -10,11 +10,13 @@ thing the Ray link knows about). It keeps the in-process rules of
   it its position among messages from outside, exactly as for an in-process agent.
 - **Recorded before delivery.** In a durable run the link sends a call only once its inputs
   are settled on the driver: a reply of another agent on Ray passes through the driver (no
-  object-store reference from host to host), so no agent ever sees a result the journal does
-  not hold yet. The host runs the reply under a host-side :class:`HostDurable`, which computes
-  the agent's state change exactly as in process (memory messages added, or the whole memory,
-  ``sys_prompt``, ``state_dict`` extras) and sends it back with the reply; the driver writes
-  the call's record to the run's journal before it resolves the placeholder.
+  object-store reference from host to host; one more hop, paid only in durable runs). The
+  host runs the reply under a host-side :class:`HostDurable`, which computes the agent's
+  state change exactly as in process (memory messages added, or the whole memory,
+  ``sys_prompt``, ``state_dict`` extras), writes the call's record to its own file (below)
+  and sends it back with the reply; the driver writes it into the run's journal before it
+  resolves the placeholder. So no agent sees a result that is not on disk: not the driver's
+  callers, nor another agent of the same host that observes the reply by reference (a hub).
 - **Replay without the reply.** On resume, the driver checks a recorded call's input
   fingerprint as soon as the input is settled (``DivergenceError`` otherwise) and sends the
   recorded state change and result instead of the call: nothing runs the reply, no request
