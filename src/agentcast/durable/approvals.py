@@ -143,7 +143,7 @@ async def gated(tool: str, arguments: Any, *, agent: str | None, ttl: float | No
                           field="requires_approval")
     db = Path(run_.dir) / DB_NAME
     scope = current_scope()
-    call = f"{scope.agent}#{scope.seq}/{tool}{scope.counters.get('tool', 0)}" if scope \
+    call = f"{scope.agent}#{scope.seq}/{tool}{scope.count('tool')}" if scope \
         else f"{agent}/{tool}"
     row = await asyncio.to_thread(request, db, run_id=run_.id, tool=tool, arguments=arguments,
                                   agent=agent, call=call, ttl=ttl)
