@@ -68,6 +68,7 @@ def bytes_per_call(run_dir: str) -> float:
             total -= content(rec[5])  # the reply's content is content, not overhead
             for added in rec[6].get("add", ()):
                 total -= content(added)
+            total -= content(rec[6].get("input"))  # a script's input, recorded with its call
         elif rec[0] == "s" and rec[3] == "model" and rec[7]:
             total -= len(marshal.dumps(rec[7].get("text", "")))
     return total / max(1, calls)

@@ -4,6 +4,7 @@ with fresh agents against the record (as a resumed process would)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 
@@ -233,3 +234,30 @@ def test_group_chat_resumes_with_no_model_call_repeated(tmp_path: Path):
     ac.init(run_dir=tmp_path, resume=rid, logger_level="ERROR")
     assert chat(second) == ref
     assert second.n == 0
+
+
+def test_a_scripts_input_is_in_the_store_and_the_journal(tmp_path: Path):
+    """The conversation can be rebuilt from the store: the user's input to a pipeline is
+    there (content and all), not only the replies."""
+    from agentcast.observe.run import current_run
+
+    ac.init(run_dir=tmp_path, durable=True, logger_level="ERROR")
+    rid = current_run().id
+    a = ac.DialogAgent("A", model=FunctionModel(lambda m: "from A"))
+    b = ac.DialogAgent("B", model=FunctionModel(lambda m: "from B"))
+    said = ac.Msg("user", "hello from the user", role="user")
+    assert ac.sequential_pipeline([a, b], said).content == "from B"
+    current_run().flush()
+    stop()
+    with sqlite3.connect(tmp_path / rid / "store.db") as c:
+        messages = c.execute("SELECT msg_id, sender, content FROM messages ORDER BY timestamp"
+                             ).fetchall()
+        inputs = c.execute("SELECT k, kind, content FROM durable_inputs ORDER BY k").fetchall()
+    assert [(s, json.loads(t)) for _, s, t in messages] == [
+        ("user", "hello from the user"), ("A", "from A"), ("B", "from B")]
+    assert messages[0][0] == said.id
+    # the journal's copy: A's call got the user's message, B's call got A's reply (a call
+    # result, already recorded as such, so not copied again)
+    first, second = inputs
+    assert first[1] == "call A#1" and json.loads(first[2])["content"] == "hello from the user"
+    assert second[1] == "call B#1" and second[2] is None

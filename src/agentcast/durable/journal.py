@@ -79,8 +79,13 @@ def readable(value: Any) -> Any:
         return msg_from_record(value).to_dict()
     if isinstance(value, (tuple, list)) and len(value) == 2 and value[0] == "l":
         return [readable(v) for v in value[1]]
-    if isinstance(value, dict) and "add" in value:
-        return {**value, "add": [readable(v) for v in value["add"]]}
+    if isinstance(value, dict) and ("add" in value or "input" in value):
+        out = dict(value)
+        if "add" in out:
+            out["add"] = [readable(v) for v in out["add"]]
+        if "input" in out:
+            out["input"] = readable(out["input"])
+        return out
     return value
 
 
@@ -276,16 +281,18 @@ class Journal:
                 _, agent, seq, dg, pos, result, state = rec
                 calls[(agent, seq)] = (rid, agent, seq, dg, pos, _dump(readable(result)),
                                        _dump(readable(state)))
-                if pos:
+                if pos:  # a message from outside: its content when it was no call's result
+                    given = state.get("input") if isinstance(state, dict) else None
                     inputs[pos] = (rid, pos, f"call {agent}#{seq}",
-                                   digest(["call", agent, seq]), None)
+                                   digest(["call", agent, seq]),
+                                   None if given is None else _dump(readable(given)))
             elif tag == "s":
                 _, agent, seq, kind, k, dg, done, result = rec
                 subcalls[(agent, seq, kind, k)] = (rid, agent, seq, kind, k, dg, int(done),
                                                    _dump(result))
             elif tag == "i":
-                _, k, what, dg, _content = rec
-                inputs[k] = (rid, k, what, dg, None)
+                _, k, what, dg, content = rec
+                inputs[k] = (rid, k, what, dg, _dump(content))
         conn = sqlite3.connect(str(db_path), timeout=30)
         try:
             conn.executescript(SCHEMA)

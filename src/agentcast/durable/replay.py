@@ -189,7 +189,9 @@ class Durable:
         self.journal = journal
         self.in_flight = in_flight
         self.inputs = 0  # position of the last message from outside
-        self._positions: dict[tuple[str, int], int] = {}  # outside calls not finished yet
+        # outside calls not finished yet: their position, and their input when it is not
+        # another call's result (what a script gave a pipeline: recorded with the call)
+        self._positions: dict[tuple[str, int], tuple[int, Any]] = {}
         self.replayed = 0
         self.live = 0
         self.rng = _random.Random(journal.seed)
@@ -288,7 +290,13 @@ class Durable:
         if extra:
             state["extra"] = extra
         name = actor.name
-        pos = self._positions.pop((name, seq), 0) if self._positions else 0
+        pos = 0
+        if self._positions:
+            entry = self._positions.pop((name, seq), None)
+            if entry is not None:
+                pos, given = entry
+                if given is not None:
+                    state["input"] = encode_result(given)
         self.journal.write_call(name, seq, dg, pos, encode_result(value), state)
         self.live += 1
 
@@ -346,7 +354,8 @@ class Durable:
                 raise DivergenceError(
                     f"message #{k} from outside differs from the record",
                     call=f"input#{k}", recorded=recorded[0], now=f"call {target}#{seq}")
-            self._positions[(target, seq)] = k  # written with the call's record
+            self._positions[(target, seq)] = (  # written with the call's record
+                k, None if x is None or x.__class__ is Placeholder else x)
             return
         what = f"{kind} to {target}"
         fp = [kind, target, msg_fingerprint(_settled(x))]
