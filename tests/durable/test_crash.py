@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from agentcast.durable.journal import Journal
+from agentcast.testing import OpenAITestServer
 
 HERE = Path(__file__).parent
 SCRIPT = HERE / "workflow_chat.py"
@@ -82,6 +86,82 @@ def test_killed_and_resumed_equals_uninterrupted(tmp_path: Path, reference, wher
     assert counts.get("tool", 0) == ref_counts["tool"]
     _assert_no_gap(tmp_path / "runs" / run_id / "store.db")
     assert _records(tmp_path / "runs" / run_id / "store.db") == n_records
+
+
+# --- the same workflow on models served over HTTP: requests counted at the server --------------
+class WorkflowModels:
+    """The test server's answers for workflow_chat.py: counts every chat request it answers
+    and kills the client (its pid comes as the API key) inside request ``kill_at``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.n = 0
+        self.kill_at = 0
+
+    def reset(self, kill_at: int = 0) -> None:
+        with self.lock:
+            self.n, self.kill_at = 0, kill_at
+
+    def __call__(self, req) -> object:
+        with self.lock:
+            self.n += 1
+            kill = self.n == self.kill_at
+        if kill:  # the request arrived; its answer never will
+            os.kill(int(req.headers["authorization"].rsplit("pid-", 1)[1]), signal.SIGKILL)
+        body = req.json
+        name, msgs = body["model"], body["messages"]
+        if name == "react":
+            done = sum(1 for m in msgs if "logged" in str(m.get("content")))
+            if done < 2:
+                return {"tool_calls": [{"id": f"c{done}", "name": "audit",
+                                        "arguments": {"entry": f"e{done}"}}]}
+            return "all logged"
+        last = msgs[-1].get("content") if msgs else ""
+        return f"{name} answers ({len(msgs)}): {str(last)[:30]}"
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[OpenAITestServer, WorkflowModels]]:
+    models = WorkflowModels()
+    with OpenAITestServer(default=models) as server:
+        yield server, models
+
+
+@pytest.fixture(scope="module")
+def served_reference(served, tmp_path_factory: pytest.TempPathFactory):
+    server, models = served
+    models.reset()
+    tmp = tmp_path_factory.mktemp("served")
+    rc, out, counts = run_workflow(tmp, MODEL_URL=server.base_url)
+    assert rc == 0 and out is not None
+    return out, counts, models.n
+
+
+SERVED = [("KILL_MODEL", n) for n in (1, 5, 10, 15, 20, 24)] + \
+    [("KILL_RECORD", n) for n in (1, 6, 12, 18, 24)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("where", "n"), SERVED, ids=[f"{w}={n}" for w, n in SERVED])
+def test_killed_and_resumed_makes_no_completed_request_twice(tmp_path: Path, served,
+                                                              served_reference, where, n):
+    """Counted at the OpenAI-compatible server: the crashed run and its resume together make
+    the uninterrupted run's requests, plus only the one killed in flight."""
+    server, models = served
+    ref_out, ref_counts, ref_requests = served_reference
+    assert n <= ref_requests
+    models.reset(kill_at=n if where == "KILL_MODEL" else 0)
+    rc, _, _ = run_workflow(tmp_path, MODEL_URL=server.base_url, **(
+        {"KILL_RECORD": str(n)} if where == "KILL_RECORD" else {}))
+    assert rc == -9
+    (run_id,) = os.listdir(tmp_path / "runs")
+    models.kill_at = 0
+    rc, out, counts = run_workflow(tmp_path, MODEL_URL=server.base_url, RUN_ID=run_id)
+    assert rc == 0
+    assert out == ref_out
+    assert models.n == ref_requests + (1 if where == "KILL_MODEL" else 0)
+    assert counts.get("tool", 0) == ref_counts["tool"]
+    _assert_no_gap(tmp_path / "runs" / run_id / "store.db")
 
 
 # --- the werewolf example: killed mid-game, resumed with --resume ----------------------------
