@@ -42,6 +42,7 @@ from agentcast.durable.journal import (
 )
 from agentcast.exceptions import DivergenceError, InFlightToolError
 from agentcast.message import Msg
+from agentcast.models import idempotency
 from agentcast.runtime.placeholder import Placeholder
 
 log = logging.getLogger("agentcast.durable")
@@ -388,7 +389,11 @@ class Durable:
             response = decode_model_response(rec.result)
             _restore_spend(scope.agent, response, config)
             return response
-        response = await run()  # not recorded, or in flight at a crash: models are retried
+        # not recorded, or in flight at a crash: models are retried, under the key the
+        # killed attempt sent, so a server that honours keys answers it without billing twice
+        with idempotency.bound(idempotency.call_key(self.journal.run_id, scope.agent,
+                                                    scope.seq, k)):
+            response = await run()
         self.journal.record_subcall(scope.agent, scope.seq, "model", k, dg, done=True,
                                     result=encode_model_response(response, config))
         return response
