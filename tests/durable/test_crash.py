@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from agentcast.durable.journal import Journal
+from agentcast.models.idempotency import call_key
 from agentcast.testing import OpenAITestServer
 
 HERE = Path(__file__).parent
@@ -90,8 +91,9 @@ def test_killed_and_resumed_equals_uninterrupted(tmp_path: Path, reference, wher
 
 # --- the same workflow on models served over HTTP: requests counted at the server --------------
 class WorkflowModels:
-    """The test server's answers for workflow_chat.py: counts every chat request it answers
-    and kills the client (its pid comes as the API key) inside request ``kill_at``."""
+    """The test server's answers for workflow_chat.py: counts the completions it generates
+    (an idempotency key seen before is answered without one) and kills the client (its pid
+    comes as the API key) while generating completion ``kill_at``."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -130,36 +132,55 @@ def served() -> Iterator[tuple[OpenAITestServer, WorkflowModels]]:
 @pytest.fixture(scope="module")
 def served_reference(served, tmp_path_factory: pytest.TempPathFactory):
     server, models = served
+    server.clear()
     models.reset()
     tmp = tmp_path_factory.mktemp("served")
     rc, out, counts = run_workflow(tmp, MODEL_URL=server.base_url)
     assert rc == 0 and out is not None
-    return out, counts, models.n
+    (run_id,) = os.listdir(tmp / "runs")
+    return out, counts, models.n, _records(tmp / "runs" / run_id / "store.db")
 
 
 SERVED = [("KILL_MODEL", n) for n in (1, 5, 10, 15, 20, 24)] + \
-    [("KILL_RECORD", n) for n in (1, 6, 12, 18, 24)]
+    [("KILL_RECORD", n) for n in (1, 4, 8, 12, 16)]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("where", "n"), SERVED, ids=[f"{w}={n}" for w, n in SERVED])
 def test_killed_and_resumed_makes_no_completed_request_twice(tmp_path: Path, served,
                                                               served_reference, where, n):
-    """Counted at the OpenAI-compatible server: the crashed run and its resume together make
-    the uninterrupted run's requests, plus only the one killed in flight."""
+    """Counted at the OpenAI-compatible server: the crashed run and its resume together are
+    billed exactly the uninterrupted run's completions. A completed call is never asked
+    again (it is in the journal); calls in flight at the kill (the one killed, and any
+    running alongside it in the fanout) are asked again under the same idempotency key and
+    answered with the completion already made."""
     server, models = served
-    ref_out, ref_counts, ref_requests = served_reference
-    assert n <= ref_requests
+    ref_out, ref_counts, ref_requests, ref_records = served_reference
+    assert n <= (ref_requests if where == "KILL_MODEL" else ref_records)
+    server.clear()  # counts and keys from 0 (kept from here through the resume)
     models.reset(kill_at=n if where == "KILL_MODEL" else 0)
     rc, _, _ = run_workflow(tmp_path, MODEL_URL=server.base_url, **(
         {"KILL_RECORD": str(n)} if where == "KILL_RECORD" else {}))
     assert rc == -9
     (run_id,) = os.listdir(tmp_path / "runs")
     models.kill_at = 0
+    # the model calls the crashed run completed (journaled), by the key each request carries
+    done = {call_key(run_id, rec[1], rec[2], rec[4])
+            for _, rec in Journal.read_records(tmp_path / "runs" / run_id / "journal.log")
+            if rec[0] == "s" and rec[3] == "model" and rec[6]}
+    assert done or n == 1
+    first = len(server.requests)
     rc, out, counts = run_workflow(tmp_path, MODEL_URL=server.base_url, RUN_ID=run_id)
     assert rc == 0
     assert out == ref_out
-    assert models.n == ref_requests + (1 if where == "KILL_MODEL" else 0)
+    asked = {r.headers["idempotency-key"].rsplit("-", 1)[0] for r in server.requests[first:]}
+    assert not done & asked, "a model call completed before the crash was asked again"
+    after = {call_key(run_id, rec[1], rec[2], rec[4])
+             for _, rec in Journal.read_records(tmp_path / "runs" / run_id / "journal.log")
+             if rec[0] == "s" and rec[3] == "model" and rec[6]}
+    assert asked and asked <= after - done  # (the keys are the journal's: the check can fail)
+    assert models.n == ref_requests
+    assert server.billed == ref_requests
     assert counts.get("tool", 0) == ref_counts["tool"]
     _assert_no_gap(tmp_path / "runs" / run_id / "store.db")
 

@@ -6,7 +6,7 @@ tool call), OUT (final state as JSON), KILL_MODEL=n (SIGKILL inside the n-th rea
 call), KILL_RECORD=n (SIGKILL right after the n-th call record is stored, before delivery).
 MODEL_URL: the models are OpenAI-compatible clients of the test server at that URL instead
 (it answers, counts the requests and kills this process inside the n-th; the API key
-carries this process's pid for that).
+carries this process's pid for that), sending idempotency keys, which the server honours.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def model_for(name: str, fn=None):
         from agentcast.models.openai_chat import OpenAIChatModel
 
         return OpenAIChatModel(model_name=name, base_url=MODEL_URL,
-                               api_key=f"pid-{os.getpid()}")
+                               api_key=f"pid-{os.getpid()}",
+                               idempotency_header="Idempotency-Key")
     return FunctionModel(fn or reply_fn(name))
 
 
