@@ -13,6 +13,7 @@ import pytest
 import agentcast as ac
 from agentcast import hooks
 from agentcast.durable import stop
+from agentcast.durable.journal import digest
 from agentcast.exceptions import ConfigError, DivergenceError, InFlightToolError
 from agentcast.observe.run import end_run
 from agentcast.testing import FunctionModel
@@ -261,3 +262,43 @@ def test_a_scripts_input_is_in_the_store_and_the_journal(tmp_path: Path):
     first, second = inputs
     assert first[1] == "call A#1" and json.loads(first[2])["content"] == "hello from the user"
     assert second[1] == "call B#1" and second[2] is None
+
+
+def test_passing_another_calls_result_is_a_divergence_even_with_equal_content(tmp_path: Path):
+    """An input sent as another call's placeholder is fingerprinted by that call's id: the
+    resumed program handing B the result of C instead of A diverges, though both said "ok"."""
+    from agentcast.observe.run import current_run
+
+    def agents() -> tuple:
+        return tuple(ac.DialogAgent(n, model=FunctionModel(lambda m: "ok")) for n in "ACB")
+
+    ac.init(run_dir=tmp_path, durable=True, logger_level="WARNING")
+    run_id = current_run().id
+    a, c, b = agents()
+    pa, pc = a(ac.Msg("user", "x", role="user")), c(ac.Msg("user", "y", role="user"))
+    assert b(pa).content == "ok" and pc.content == "ok"
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="WARNING")
+    a, c, b = agents()
+    pa, pc = a(ac.Msg("user", "x", role="user")), c(ac.Msg("user", "y", role="user"))
+    with pytest.raises(ac.AgentCallError) as info:
+        b(pc).content
+    err = info.value.original
+    assert isinstance(err, DivergenceError)
+    assert (err.call, err.recorded, err.now) == ("B#1", "pA#1", "pC#1")
+    # and the same program resumes: its inputs match call for call
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="WARNING")
+    a, c, b = agents()
+    pa, pc = a(ac.Msg("user", "x", role="user")), c(ac.Msg("user", "y", role="user"))
+    assert b(pa).content == "ok"
+
+
+def test_a_journal_recorded_with_content_fingerprints_still_resumes(tmp_path: Path):
+    """A record whose input fingerprint is the older content digest (24 hex digits) is
+    compared by content, whichever form the input comes in now."""
+    from agentcast.durable.replay import msg_fingerprint, same_input
+
+    m = ac.Msg("A", "ok")
+    old = digest(msg_fingerprint(m))
+    assert len(old) == 24
+    assert same_input(old, m, "pA#1")
+    assert not same_input(old, ac.Msg("A", "other"), "pA#1")

@@ -124,9 +124,14 @@ def input_digest(x: Any) -> str:
 
 
 def same_input(recorded: str, x: Any, now: str) -> bool:
-    """Whether the recorded input fingerprint is that of ``x`` (whose digest is ``now``)."""
+    """Whether the recorded input fingerprint is that of ``x`` (whose digest is ``now``;
+    "p<call id>" when ``x`` came as that call's placeholder)."""
     if recorded == now:
         return True
+    if now[0] == "p" and recorded[0] != "p":  # recorded by content (an older journal)
+        now = input_digest(x)
+        if recorded == now:
+            return True
     return len(recorded) == 24 and now[0] == "m" and recorded == digest(msg_fingerprint(x))
 
 
@@ -190,8 +195,8 @@ class Durable:
         self.journal = journal
         self.in_flight = in_flight
         self.inputs = 0  # position of the last message from outside
-        # outside calls not finished yet: their position, and their input when it is not
-        # another call's result (what a script gave a pipeline: recorded with the call)
+        # outside calls not finished yet: their position and what was sent (a message from
+        # the script is recorded with the call; another call's placeholder by that call's id)
         self._positions: dict[tuple[str, int], tuple[int, Any]] = {}
         self.replayed = 0
         self.live = 0
@@ -214,7 +219,13 @@ class Durable:
 
     # --- agent calls ---------------------------------------------------------------------
     def _before(self, actor: Any, x: Any, seq: int) -> tuple[CallRecord | None, str, Any]:
-        dg = input_digest(x)
+        entry = self._positions.get((actor.name, seq)) if self._positions else None
+        if entry is not None and entry[1].__class__ is Placeholder:
+            # sent another call's result: that call's id is the input's fingerprint (its
+            # content is that call's record, or it runs live and so does this one)
+            dg = "p" + entry[1].seq_id
+        else:
+            dg = input_digest(x)
         calls = self.journal.calls
         rec = calls.get((actor.name, seq)) if calls else None
         if rec is not None and not same_input(rec.digest, x, dg):
@@ -296,7 +307,7 @@ class Durable:
             entry = self._positions.pop((name, seq), None)
             if entry is not None:
                 pos, given = entry
-                if given is not None:
+                if given is not None and given.__class__ is not Placeholder:
                     state["input"] = encode_result(given)
         self.journal.write_call(name, seq, dg, pos, encode_result(value), state)
         self.live += 1
@@ -355,8 +366,7 @@ class Durable:
                 raise DivergenceError(
                     f"message #{k} from outside differs from the record",
                     call=f"input#{k}", recorded=recorded[0], now=f"call {target}#{seq}")
-            self._positions[(target, seq)] = (  # written with the call's record
-                k, None if x is None or x.__class__ is Placeholder else x)
+            self._positions[(target, seq)] = (k, x)  # written with the call's record
             return
         what = f"{kind} to {target}"
         fp = [kind, target, msg_fingerprint(_settled(x))]
