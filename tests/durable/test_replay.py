@@ -176,6 +176,79 @@ def test_side_effecting_tool_in_flight_stops_then_reruns_when_asked(tmp_path: Pa
     assert sent == ["bob"]
 
 
+def _crash_inside_a_mailer(tmp_path: Path) -> tuple[str, type]:
+    """A durable run killed (in effect) while its side-effecting tool ran."""
+    from agentcast.models.base import ToolCall
+    from agentcast.observe.run import current_run
+
+    async def crash_inside(to: str) -> str:
+        raise KeyboardInterrupt  # stands for the process dying inside the tool
+
+    class Mailer(ac.Agent):
+        async def reply(self, x):
+            r = await self.toolkit.call(ToolCall("1", "send_email", {"to": "bob"}),
+                                        agent=self.name)
+            return ac.Msg(self.name, r.text())
+
+    tools = ac.Toolkit()
+    tools.add_tool(crash_inside, name="send_email")
+    ac.init(run_dir=tmp_path, durable=True, logger_level="ERROR")
+    run_id = current_run().id
+    m = Mailer("mailer")
+    m.toolkit = tools
+    with pytest.raises(BaseException):
+        m(ac.Msg("user", "mail bob", role="user")).content
+    return run_id, Mailer
+
+
+def _resume_mailer(tmp_path: Path, run_id: str, mailer: type, sent: list) -> ac.Msg:
+    def send_email(to: str) -> str:
+        """Send an email."""
+        sent.append(to)
+        return "sent"
+
+    tools = ac.Toolkit()
+    tools.add_tool(send_email)
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="ERROR")
+    m = mailer("mailer")
+    m.toolkit = tools
+    return m(ac.Msg("user", "mail bob", role="user"))
+
+
+def test_a_tool_in_flight_asks_a_person_and_runs_once_when_approved(tmp_path: Path):
+    """"The run stops and asks": the question is a durable approval request for that exact
+    call; approved (twice, even), the tool runs again exactly once."""
+    from agentcast.durable import approve, list_requests
+
+    run_id, mailer = _crash_inside_a_mailer(tmp_path)
+    sent: list[str] = []
+    with pytest.raises(ac.AgentCallError) as info:
+        _resume_mailer(tmp_path, run_id, mailer, sent).content
+    err = info.value.original
+    assert isinstance(err, InFlightToolError) and err.request_id and sent == []
+    assert f"agentcast approvals approve {err.request_id}" in str(err)
+    (req,) = list_requests(tmp_path, status="pending")
+    assert req["id"] == err.request_id and req["tool"] == "send_email"
+    assert json.loads(req["arguments"]) == {"to": "bob"} and "in flight" in req["call"]
+    approve(err.request_id, run_dir=tmp_path, by="ops")
+    approve(err.request_id, run_dir=tmp_path, by="ops")  # a second approval changes nothing
+    assert _resume_mailer(tmp_path, run_id, mailer, sent).content == "sent"
+    assert _resume_mailer(tmp_path, run_id, mailer, sent).content == "sent"  # replayed
+    assert sent == ["bob"]
+
+
+def test_a_tool_in_flight_that_is_denied_is_reported_to_the_model(tmp_path: Path):
+    from agentcast.durable import deny
+
+    run_id, mailer = _crash_inside_a_mailer(tmp_path)
+    sent: list[str] = []
+    with pytest.raises(ac.AgentCallError) as info:
+        _resume_mailer(tmp_path, run_id, mailer, sent).content
+    deny(info.value.original.request_id, run_dir=tmp_path, by="ops", reason="it went out")
+    out = _resume_mailer(tmp_path, run_id, mailer, sent).content
+    assert "denied by ops: it went out" in out and sent == []
+
+
 def test_resume_of_unknown_run_names_the_field(tmp_path: Path):
     with pytest.raises(ConfigError) as info:
         ac.init(run_dir=tmp_path, resume="nope", logger_level="WARNING")

@@ -428,7 +428,7 @@ class Durable:
                 r = rec.result
                 return ToolResponse(ToolStatus(r["status"]), r["content"], r.get("urls"))
             if not safe_to_repeat and self.in_flight != "rerun":
-                raise InFlightToolError(name, arguments, f"{scope.agent}#{scope.seq}")
+                return await self._ask_in_flight(scope, k, name, arguments, dg, run)
         if not safe_to_repeat:  # mark it started, so a crash in it is known on resume
             self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=False)
         try:
@@ -438,6 +438,30 @@ class Durable:
             self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=True,
                                         result=failed.to_dict())
             raise
+        self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=True,
+                                    result=response.to_dict())
+        return response
+
+    async def _ask_in_flight(self, scope: CallScope, k: int, name: str, arguments: Any,
+                             dg: str, run: Callable[[], Awaitable[Any]]) -> Any:
+        """A side-effecting tool that was in flight at the crash: the run stops and asks.
+
+        The question is an approval request for this exact call (durable, in the run store,
+        decided from Python, ``agentcast approvals`` or the studio): approved, the tool runs
+        again, once, however often it is approved; denied, the model is told it did not run
+        and why. Until then the run stops with :class:`InFlightToolError` naming the request.
+        """
+        from agentcast.durable.approvals import gated
+
+        here = f"{scope.agent}#{scope.seq}"
+
+        def pending(request_id: str) -> Exception:
+            return InFlightToolError(name, arguments, here, request_id=request_id)
+
+        response = await gated(name, arguments, agent=scope.agent, ttl=None, wait=0.0, run=run,
+                               call=f"{here}/tool{k} (in flight when the run stopped: it "
+                                    "may have acted; approve to run it again)",
+                               pending=pending)
         self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=True,
                                     result=response.to_dict())
         return response
