@@ -52,22 +52,25 @@ def w7(durable: bool, run_dir: str) -> float:
 
 def bytes_per_call(run_dir: str) -> float:
     """Journal bytes per recorded agent call, less the message content it carries."""
+    import marshal
+
+    from agentcast.durable.journal import Journal
+
+    def content(m: object) -> int:  # a message in the journal's compact form
+        return len(marshal.dumps(m[3])) if isinstance(m, tuple) and m[:1] == ("m",) else 0
+
     (run_id,) = os.listdir(run_dir)
     total = calls = 0
-    with open(os.path.join(run_dir, run_id, "journal.log"), "rb") as f:
-        data = f.read().split(b"\x00", 1)[0]  # a journal still open has a zero tail
-        for line in data.splitlines(keepends=True):
-            total += len(line)
-            rec = json.loads(line)
-            if rec[0] == "c":
-                calls += 1
-                result = rec[5]
-                if result.get("t") == "msg":  # the reply's content is content, not overhead
-                    total -= len(json.dumps(result["v"]["content"]))
-                for added in rec[6].get("add", []):
-                    total -= len(json.dumps(added["content"]))
-            elif rec[0] == "s" and rec[3] == "model" and rec[7]:
-                total -= len(json.dumps(rec[7].get("text", "")))
+    for size, rec in Journal.read_records(os.path.join(run_dir, run_id, "journal.log")):
+        total += size
+        if rec[0] == "c":
+            calls += 1
+            total -= content(rec[5])  # the reply's content is content, not overhead
+            for added in rec[6].get("add", ()):
+                total -= content(added)
+            total -= content(rec[6].get("input"))  # a script's input, recorded with its call
+        elif rec[0] == "s" and rec[3] == "model" and rec[7]:
+            total -= len(marshal.dumps(rec[7].get("text", "")))
     return total / max(1, calls)
 
 

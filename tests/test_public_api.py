@@ -45,3 +45,18 @@ def test_exceptions_module_draws_its_tree():
     exc = importlib.import_module("agentcast.exceptions")
     for name in ("UsageError", "RunError", "ModelFacingError"):
         assert name in (exc.__doc__ or "")
+
+
+def test_python_dash_m_runs_the_command_line():
+    """``python -m agentcast`` is the ``agentcast`` command (no script on PATH needed)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).parents[1] / "src")
+    p = subprocess.run([sys.executable, "-m", "agentcast", "--help"], capture_output=True,
+                       text=True, timeout=60, env={**os.environ, "PYTHONPATH": src})
+    assert p.returncode == 0, p.stderr
+    for command in ("resume", "approvals", "studio"):
+        assert command in p.stdout

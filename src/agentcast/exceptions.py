@@ -282,20 +282,27 @@ class DivergenceError(RunError):
 
 class InFlightToolError(RunError):
     """A tool with side effects had started but not finished when the run stopped, so it
-    may or may not have acted. It is not run again on its own: mark the tool ``idempotent``,
-    or resume with ``in_flight="rerun"`` once you have checked."""
+    may or may not have acted. It is not run again on its own: the run stops and asks. A
+    person checks, then approves the request ``request_id`` (run it again, once) or denies
+    it (the model is told it did not run), and resumes; or resumes with
+    ``in_flight="rerun"``; or marks the tool ``idempotent``."""
 
-    def __init__(self, tool: str, arguments: object, call: str) -> None:
+    def __init__(self, tool: str, arguments: object, call: str,
+                 request_id: str | None = None) -> None:
+        ask = (f"Check, then `agentcast approvals approve {request_id}` to run it again (or "
+               "`deny` to tell the model it did not run) and resume" if request_id else
+               "Check, then resume with in_flight='rerun'")
         super().__init__(
             f"tool {tool!r} (arguments {arguments!r}) was in flight in call {call} when the "
-            "run stopped; it may have acted. Check, then resume with in_flight='rerun' "
-            "(or mark the tool idempotent=True / read_only=True)")
+            f"run stopped; it may have acted. {ask} (or mark the tool idempotent=True / "
+            "read_only=True)")
         self.tool = tool
         self.arguments = arguments
         self.call = call
+        self.request_id = request_id
 
     def __reduce__(self) -> Any:  # crosses from a Ray host intact
-        return (type(self), (self.tool, self.arguments, self.call))
+        return (type(self), (self.tool, self.arguments, self.call, self.request_id))
 
 
 class ApprovalPending(RunError):

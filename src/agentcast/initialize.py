@@ -43,8 +43,8 @@ def init(
     before its result is delivered; ``resume="RUN_ID"`` re-runs this program against that
     run's record (implies ``durable``; ``agentcast resume RUN_ID script.py`` sets it through
     the environment). ``seed`` seeds ``ac.random`` for a new durable run; ``in_flight``
-    ("stop" or "rerun") says what a resumed run does with a side-effecting tool that was
-    running at the crash. ``durable_url`` ("postgresql://...") keeps the journal in that
+    says what a resumed run does with a side-effecting tool that was running at the crash:
+    "stop" (stop and ask a person, through an approval request) or "rerun". ``durable_url`` ("postgresql://...") keeps the journal in that
     database instead of the run directory, so another machine can resume. See
     docs/durable.md.
     """

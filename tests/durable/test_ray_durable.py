@@ -225,17 +225,16 @@ def wait_dead(pid: int, timeout: float = 90.0) -> None:
 
 def model_records(run_dir: Path) -> list[tuple]:
     """The finished model calls recorded anywhere in the run (driver and hosts)."""
-    keys = []
-    files = [run_dir / "journal.log", *sorted((run_dir / "hosts").glob("*.log"))]
-    for path in files:
-        for line in path.read_bytes().split(b"\x00", 1)[0].splitlines():
+    from agentcast.durable.journal import Journal
+
+    records = [rec for _, rec in Journal.read_records(run_dir / "journal.log")]
+    for path in sorted((run_dir / "hosts").glob("*.log")):
+        for line in path.read_bytes().splitlines():
             try:
-                rec = json.loads(line)
-            except ValueError:
+                records.append(json.loads(line))
+            except ValueError:  # cut short by the kill
                 continue
-            if rec[0] == "s" and rec[3] == "model" and rec[6]:
-                keys.append(tuple(rec[1:5]))
-    return keys
+    return [tuple(rec[1:5]) for rec in records if rec[0] == "s" and rec[3] == "model" and rec[6]]
 
 
 def call_rows(run_dir: Path) -> dict[str, tuple[int, int, int]]:

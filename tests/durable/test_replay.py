@@ -4,6 +4,7 @@ with fresh agents against the record (as a resumed process would)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 import agentcast as ac
 from agentcast import hooks
 from agentcast.durable import stop
+from agentcast.durable.journal import digest
 from agentcast.exceptions import ConfigError, DivergenceError, InFlightToolError
 from agentcast.observe.run import end_run
 from agentcast.testing import FunctionModel
@@ -174,6 +176,79 @@ def test_side_effecting_tool_in_flight_stops_then_reruns_when_asked(tmp_path: Pa
     assert sent == ["bob"]
 
 
+def _crash_inside_a_mailer(tmp_path: Path) -> tuple[str, type]:
+    """A durable run killed (in effect) while its side-effecting tool ran."""
+    from agentcast.models.base import ToolCall
+    from agentcast.observe.run import current_run
+
+    async def crash_inside(to: str) -> str:
+        raise KeyboardInterrupt  # stands for the process dying inside the tool
+
+    class Mailer(ac.Agent):
+        async def reply(self, x):
+            r = await self.toolkit.call(ToolCall("1", "send_email", {"to": "bob"}),
+                                        agent=self.name)
+            return ac.Msg(self.name, r.text())
+
+    tools = ac.Toolkit()
+    tools.add_tool(crash_inside, name="send_email")
+    ac.init(run_dir=tmp_path, durable=True, logger_level="ERROR")
+    run_id = current_run().id
+    m = Mailer("mailer")
+    m.toolkit = tools
+    with pytest.raises(BaseException):
+        m(ac.Msg("user", "mail bob", role="user")).content
+    return run_id, Mailer
+
+
+def _resume_mailer(tmp_path: Path, run_id: str, mailer: type, sent: list) -> ac.Msg:
+    def send_email(to: str) -> str:
+        """Send an email."""
+        sent.append(to)
+        return "sent"
+
+    tools = ac.Toolkit()
+    tools.add_tool(send_email)
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="ERROR")
+    m = mailer("mailer")
+    m.toolkit = tools
+    return m(ac.Msg("user", "mail bob", role="user"))
+
+
+def test_a_tool_in_flight_asks_a_person_and_runs_once_when_approved(tmp_path: Path):
+    """"The run stops and asks": the question is a durable approval request for that exact
+    call; approved (twice, even), the tool runs again exactly once."""
+    from agentcast.durable import approve, list_requests
+
+    run_id, mailer = _crash_inside_a_mailer(tmp_path)
+    sent: list[str] = []
+    with pytest.raises(ac.AgentCallError) as info:
+        _resume_mailer(tmp_path, run_id, mailer, sent).content
+    err = info.value.original
+    assert isinstance(err, InFlightToolError) and err.request_id and sent == []
+    assert f"agentcast approvals approve {err.request_id}" in str(err)
+    (req,) = list_requests(tmp_path, status="pending")
+    assert req["id"] == err.request_id and req["tool"] == "send_email"
+    assert json.loads(req["arguments"]) == {"to": "bob"} and "in flight" in req["call"]
+    approve(err.request_id, run_dir=tmp_path, by="ops")
+    approve(err.request_id, run_dir=tmp_path, by="ops")  # a second approval changes nothing
+    assert _resume_mailer(tmp_path, run_id, mailer, sent).content == "sent"
+    assert _resume_mailer(tmp_path, run_id, mailer, sent).content == "sent"  # replayed
+    assert sent == ["bob"]
+
+
+def test_a_tool_in_flight_that_is_denied_is_reported_to_the_model(tmp_path: Path):
+    from agentcast.durable import deny
+
+    run_id, mailer = _crash_inside_a_mailer(tmp_path)
+    sent: list[str] = []
+    with pytest.raises(ac.AgentCallError) as info:
+        _resume_mailer(tmp_path, run_id, mailer, sent).content
+    deny(info.value.original.request_id, run_dir=tmp_path, by="ops", reason="it went out")
+    out = _resume_mailer(tmp_path, run_id, mailer, sent).content
+    assert "denied by ops: it went out" in out and sent == []
+
+
 def test_resume_of_unknown_run_names_the_field(tmp_path: Path):
     with pytest.raises(ConfigError) as info:
         ac.init(run_dir=tmp_path, resume="nope", logger_level="WARNING")
@@ -233,3 +308,70 @@ def test_group_chat_resumes_with_no_model_call_repeated(tmp_path: Path):
     ac.init(run_dir=tmp_path, resume=rid, logger_level="ERROR")
     assert chat(second) == ref
     assert second.n == 0
+
+
+def test_a_scripts_input_is_in_the_store_and_the_journal(tmp_path: Path):
+    """The conversation can be rebuilt from the store: the user's input to a pipeline is
+    there (content and all), not only the replies."""
+    from agentcast.observe.run import current_run
+
+    ac.init(run_dir=tmp_path, durable=True, logger_level="ERROR")
+    rid = current_run().id
+    a = ac.DialogAgent("A", model=FunctionModel(lambda m: "from A"))
+    b = ac.DialogAgent("B", model=FunctionModel(lambda m: "from B"))
+    said = ac.Msg("user", "hello from the user", role="user")
+    assert ac.sequential_pipeline([a, b], said).content == "from B"
+    current_run().flush()
+    stop()
+    with sqlite3.connect(tmp_path / rid / "store.db") as c:
+        messages = c.execute("SELECT msg_id, sender, content FROM messages ORDER BY timestamp"
+                             ).fetchall()
+        inputs = c.execute("SELECT k, kind, content FROM durable_inputs ORDER BY k").fetchall()
+    assert [(s, json.loads(t)) for _, s, t in messages] == [
+        ("user", "hello from the user"), ("A", "from A"), ("B", "from B")]
+    assert messages[0][0] == said.id
+    # the journal's copy: A's call got the user's message, B's call got A's reply (a call
+    # result, already recorded as such, so not copied again)
+    first, second = inputs
+    assert first[1] == "call A#1" and json.loads(first[2])["content"] == "hello from the user"
+    assert second[1] == "call B#1" and second[2] is None
+
+
+def test_passing_another_calls_result_is_a_divergence_even_with_equal_content(tmp_path: Path):
+    """An input sent as another call's placeholder is fingerprinted by that call's id: the
+    resumed program handing B the result of C instead of A diverges, though both said "ok"."""
+    from agentcast.observe.run import current_run
+
+    def agents() -> tuple:
+        return tuple(ac.DialogAgent(n, model=FunctionModel(lambda m: "ok")) for n in "ACB")
+
+    ac.init(run_dir=tmp_path, durable=True, logger_level="WARNING")
+    run_id = current_run().id
+    a, c, b = agents()
+    pa, pc = a(ac.Msg("user", "x", role="user")), c(ac.Msg("user", "y", role="user"))
+    assert b(pa).content == "ok" and pc.content == "ok"
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="WARNING")
+    a, c, b = agents()
+    pa, pc = a(ac.Msg("user", "x", role="user")), c(ac.Msg("user", "y", role="user"))
+    with pytest.raises(ac.AgentCallError) as info:
+        b(pc).content
+    err = info.value.original
+    assert isinstance(err, DivergenceError)
+    assert (err.call, err.recorded, err.now) == ("B#1", "pA#1", "pC#1")
+    # and the same program resumes: its inputs match call for call
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="WARNING")
+    a, c, b = agents()
+    pa, pc = a(ac.Msg("user", "x", role="user")), c(ac.Msg("user", "y", role="user"))
+    assert b(pa).content == "ok"
+
+
+def test_a_journal_recorded_with_content_fingerprints_still_resumes(tmp_path: Path):
+    """A record whose input fingerprint is the older content digest (24 hex digits) is
+    compared by content, whichever form the input comes in now."""
+    from agentcast.durable.replay import msg_fingerprint, same_input
+
+    m = ac.Msg("A", "ok")
+    old = digest(msg_fingerprint(m))
+    assert len(old) == 24
+    assert same_input(old, m, "pA#1")
+    assert not same_input(old, ac.Msg("A", "other"), "pA#1")

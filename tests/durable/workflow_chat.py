@@ -4,6 +4,9 @@ loop with branches, ``ac.random`` draws, a ReAct-style tool use and a group chat
 Environment: RUN_DIR, RUN_ID (resume when set), COUNT (a file: one line per real model or
 tool call), OUT (final state as JSON), KILL_MODEL=n (SIGKILL inside the n-th real model
 call), KILL_RECORD=n (SIGKILL right after the n-th call record is stored, before delivery).
+MODEL_URL: the models are OpenAI-compatible clients of the test server at that URL instead
+(it answers, counts the requests and kills this process inside the n-th; the API key
+carries this process's pid for that), sending idempotency keys, which the server honours.
 """
 
 from __future__ import annotations
@@ -30,16 +33,16 @@ def count(kind: str) -> int:
 
 
 if KILL_RECORD:
-    original = Journal.record_call
+    original = Journal.write_call  # what every agent call's record goes through
     stored = [0]
 
-    def record_then_die(self, rec):  # stored, then killed before anyone sees the result
-        original(self, rec)
+    def record_then_die(self, *rec):  # stored, then killed before anyone sees the result
+        original(self, *rec)
         stored[0] += 1
         if stored[0] == KILL_RECORD:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    Journal.record_call = record_then_die
+    Journal.write_call = record_then_die
 
 
 def reply_fn(name: str):
@@ -52,6 +55,20 @@ def reply_fn(name: str):
     return fn
 
 
+MODEL_URL = os.environ.get("MODEL_URL")
+
+
+def model_for(name: str, fn=None):
+    """A model answering as ``name``: in-process, or over HTTP from the test server."""
+    if MODEL_URL:
+        from agentcast.models.openai_chat import OpenAIChatModel
+
+        return OpenAIChatModel(model_name=name, base_url=MODEL_URL,
+                               api_key=f"pid-{os.getpid()}",
+                               idempotency_header="Idempotency-Key")
+    return FunctionModel(fn or reply_fn(name))
+
+
 def audit(entry: str) -> str:
     """Write an entry to the audit log (a tool with a side effect, marked idempotent)."""
     count("tool")
@@ -62,8 +79,7 @@ def main() -> None:
     ac.init(run_dir=os.environ["RUN_DIR"], durable=True, resume=os.environ.get("RUN_ID"),
             logger_level="WARNING", seed=7)
     names = ["Ann", "Bob", "Cyd"]
-    agents = [ac.DialogAgent(n, sys_prompt=f"You are {n}.", model=FunctionModel(reply_fn(n)))
-              for n in names]
+    agents = [ac.DialogAgent(n, sys_prompt=f"You are {n}.", model=model_for(n)) for n in names]
     ann, bob, cyd = agents
     with ac.msghub(agents, announcement=ac.Msg("host", "Discuss dinner.", role="user")) as hub:
         for _ in range(2):
@@ -83,9 +99,10 @@ def main() -> None:
             bob(m)
     tools = ac.Toolkit()
     tools.add_tool(audit, idempotent=True)
-    react = ac.ReActAgent("Rex", model=FunctionModel(react_fn()), toolkit=tools, max_iters=4)
+    react = ac.ReActAgent("Rex", model=model_for("react", react_fn()), toolkit=tools,
+                          max_iters=4)
     final = react(ac.Msg("user", "log two things", role="user")).content
-    members = [ac.AssistantAgent(n, llm_config={"model": FunctionModel(reply_fn(n))})
+    members = [ac.AssistantAgent(n, llm_config={"model": model_for(n)})
                for n in ("Gus", "Hal", "Ivy")]
     gc = ac.GroupChat(members, messages=[], max_round=6, speaker_selection_method="round_robin")
     host = ac.UserProxyAgent("host", human_input_mode="NEVER", code_execution_config=False)

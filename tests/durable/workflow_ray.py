@@ -24,16 +24,16 @@ from tests.durable.ray_agents import ServedDialog, Thinker  # noqa: E402
 
 KILL_RECORD = int(os.environ.get("KILL_RECORD", "0"))
 if KILL_RECORD:
-    original = Journal.record_call
+    original = Journal.write_call  # what every agent call's record goes through
     stored = [0]
 
-    def record_then_die(self, rec):  # stored, then killed before anyone sees the result
-        original(self, rec)
+    def record_then_die(self, *rec):  # stored, then killed before anyone sees the result
+        original(self, *rec)
         stored[0] += 1
         if stored[0] == KILL_RECORD:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    Journal.record_call = record_then_die
+    Journal.write_call = record_then_die
 
 
 def main() -> None:

@@ -192,3 +192,67 @@ def test_reply_cut_at_max_tokens_is_warned(server, stream, caplog):
     assert resp.text == "The answer is long and" and resp.finish_reason == "length"
     assert [e["event"] for e in events] == ["length_cut"] and events[0]["agent"] == "Ann"
     assert any("max_tokens=5" in r.getMessage() for r in caplog.records)
+
+
+# --- the server honours idempotency keys, as an idempotent API does ----------------------------
+def _post(server, key: str | None, text: str, stream: bool = False) -> str:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {KEY}", **({"Idempotency-Key": key} if key else {})}
+    r = httpx.post(f"{server.base_url}/chat/completions", headers=headers, timeout=10,
+                   json={"model": "m", "stream": stream,
+                         "messages": [{"role": "user", "content": text}]})
+    assert r.status_code == 200, r.text
+    if stream:
+        import json
+
+        frames = [json.loads(line[6:]) for line in r.text.splitlines()
+                  if line.startswith("data: {")]
+        return "".join(c["delta"].get("content") or "" for f in frames for c in f["choices"])
+    return str(r.json()["choices"][0]["message"]["content"])
+
+
+def test_a_repeated_key_gets_the_first_completion_without_billing_again(server):
+    assert _post(server, "k1", "one") == "echo: one"
+    assert _post(server, "k1", "two") == "echo: one"  # the first completion, not a new one
+    assert _post(server, "k1", "three", stream=True) == "echo: one"  # in the form asked
+    assert _post(server, "k2", "two") == "echo: two"
+    assert _post(server, None, "three") == "echo: three"
+    assert _post(server, None, "three") == "echo: three"
+    assert server.billed == 4
+    assert [r.replayed for r in server.requests] == [False, True, True, False, False, False]
+
+
+def test_a_repeated_key_waits_for_the_completion_in_progress(server):
+    import threading
+
+    def slow(request) -> str:
+        time.sleep(0.5)
+        return echo(request)
+
+    server.default = slow
+    answers: list[str] = []
+    first = threading.Thread(target=lambda: answers.append(_post(server, "k", "one")))
+    first.start()
+    while not server.requests:
+        time.sleep(0.01)
+    assert _post(server, "k", "two") == "echo: one"
+    first.join()
+    assert answers == ["echo: one"] and server.billed == 1
+
+
+def test_a_lost_completion_is_billed_and_kept_under_its_key(server):
+    import httpx
+
+    server.fail_next("lost")
+    with pytest.raises(httpx.TransportError):
+        _post(server, "k", "one")
+    assert server.billed == 1
+    assert _post(server, "k", "one") == "echo: one" and server.billed == 1
+
+
+def test_a_server_without_keys_ignores_them():
+    with OpenAITestServer(api_key=KEY, default=echo, idempotency_header=None) as s:
+        assert _post(s, "k", "one") == "echo: one"
+        assert _post(s, "k", "two") == "echo: two"
+        assert s.billed == 2

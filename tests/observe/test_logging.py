@@ -132,3 +132,22 @@ def _assert_clean(files):
         data = path.read_bytes()
         for secret in (PLANTED, SHAPED, "envkey-0c1d2e3f4a5b"):
             assert secret.encode() not in data, f"{secret} leaked into {path.name}"
+
+
+def test_diagnostics_go_to_stderr_and_the_conversation_to_stdout(capsys):
+    """A warning never lands in the middle of what the program prints (a race seen when a
+    warning from the store's thread split a script's print in two)."""
+    from agentcast.observe.logging import ChatConsoleHandler, log_chat
+
+    handler = ChatConsoleHandler()
+    logger = logging.getLogger("agentcast.test-streams")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        logger.warning("no price known for model 'x'")
+        log_chat(ac.Msg("alice", "hello there"), logger=logger)
+    finally:
+        logger.removeHandler(handler)
+    out, err = capsys.readouterr()
+    assert "no price known" in err and "no price known" not in out
+    assert "hello there" in out and "hello there" not in err

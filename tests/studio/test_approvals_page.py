@@ -43,6 +43,7 @@ def test_a_pending_request_is_approved_from_the_page(page, paused_run):
     with StudioServer(run_dir) as studio:
         page.goto(f"{studio.token_url}#run={rid}&tab=approvals")
         page.get_by_test_id(f"approval-{req['id']}").wait_for(timeout=15_000)
+        assert req["call"] and page.get_by_test_id(f"call-{req['id']}").inner_text() == req["call"]
         decision = page.get_by_test_id("budget-decision").first
         assert "approval requested" in decision.inner_text()
         assert "would be exceeded" in decision.inner_text()

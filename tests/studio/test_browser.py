@@ -48,7 +48,7 @@ def test_live_view_shows_a_running_conversation_and_its_image(browser, page, tmp
             assert proc.wait(timeout=30) == 0
             page.locator('[data-testid="run-status"]', has_text="finished").wait_for(
                 timeout=10_000)
-            assert cards(page).count() == 7
+            assert cards(page).count() == 8  # with the script's aside to the Host
             host = cards(page, "Host").first
             assert "sunset over the Tagus" in host.inner_text()
             assert re.search(r"\d+ tok", host.inner_text()) and "$" in host.inner_text()
@@ -64,8 +64,9 @@ def test_live_view_shows_a_running_conversation_and_its_image(browser, page, tmp
 def test_first_person_view_shows_only_what_the_agent_saw_and_said(page, studio, demo_rid):
     page.goto(f"{studio.token_url}#run={demo_rid}")
     page.wait_for_function("document.querySelectorAll('#conversation [data-testid=msg]')"
-                           ".length === 7", timeout=15_000)
+                           ".length === 8", timeout=15_000)  # the script's aside included
     assert "small version" in page.locator("#conversation").inner_text()
+    assert "(aside) ask the painter" in page.locator("#conversation").inner_text()
     page.locator('[data-testid="agent-chip"][data-agent="Critic"]').click()
     page.wait_for_function("document.querySelectorAll('#conversation [data-testid=msg]')"
                            ".length === 5", timeout=15_000)
@@ -77,7 +78,7 @@ def test_first_person_view_shows_only_what_the_agent_saw_and_said(page, studio, 
     assert "agent=Critic" in page.url
     page.locator('[data-testid="agent-chip"][data-agent=""]').click()
     page.wait_for_function("document.querySelectorAll('#conversation [data-testid=msg]')"
-                           ".length === 7", timeout=15_000)
+                           ".length === 8", timeout=15_000)
 
 
 def test_a_person_answers_a_user_agent_from_the_page(browser, page, tmp_path):

@@ -129,8 +129,13 @@ def list_requests(run_dir: str | Path = "runs", status: str | None = None
 
 
 async def gated(tool: str, arguments: Any, *, agent: str | None, ttl: float | None,
-                wait: float, run: Callable[[], Awaitable[Any]]) -> Any:
-    """Run ``run()`` once its exact call is approved; see the module docstring."""
+                wait: float, run: Callable[[], Awaitable[Any]], call: str | None = None,
+                pending: Callable[[str], Exception] | None = None) -> Any:
+    """Run ``run()`` once its exact call is approved; see the module docstring.
+
+    ``call`` names what is asked (default: the tool call's position in the agent call);
+    ``pending(request_id)`` is the error that stops the run while nobody has decided
+    (default: :class:`~agentcast.exceptions.ApprovalPending`)."""
     from agentcast.durable.replay import current_scope
     from agentcast.exceptions import ApprovalPending, ConfigError, InFlightToolError
     from agentcast.observe.run import current_run
@@ -143,8 +148,9 @@ async def gated(tool: str, arguments: Any, *, agent: str | None, ttl: float | No
                           field="requires_approval")
     db = Path(run_.dir) / DB_NAME
     scope = current_scope()
-    call = f"{scope.agent}#{scope.seq}/{tool}{scope.counters.get('tool', 0)}" if scope \
-        else f"{agent}/{tool}"
+    if call is None:
+        call = f"{scope.agent}#{scope.seq}/{tool}{scope.count('tool')}" if scope \
+            else f"{agent}/{tool}"
     row = await asyncio.to_thread(request, db, run_id=run_.id, tool=tool, arguments=arguments,
                                   agent=agent, call=call, ttl=ttl)
     deadline = time.monotonic() + wait
@@ -153,6 +159,8 @@ async def gated(tool: str, arguments: Any, *, agent: str | None, ttl: float | No
         row = await asyncio.to_thread(_read, db, row["id"])
     status = row["status"]
     if status == "pending":
+        if pending is not None:
+            raise pending(row["id"])
         raise ApprovalPending(row["id"], tool, arguments, run_.id)
     if status == "expired":
         return ToolResponse.error(f"the request to run {tool!r} expired before anyone "
@@ -167,7 +175,8 @@ async def gated(tool: str, arguments: Any, *, agent: str | None, ttl: float | No
         r = json.loads(row["result"])
         return ToolResponse(ToolStatus(r["status"]), r["content"], r.get("urls"))
     if not await asyncio.to_thread(_claim, db, row["id"]):  # someone else runs it
-        return await gated(tool, arguments, agent=agent, ttl=ttl, wait=wait, run=run)
+        return await gated(tool, arguments, agent=agent, ttl=ttl, wait=wait, run=run,
+                           call=call, pending=pending)
     response = await run()
     await asyncio.to_thread(_finish, db, row["id"], response.to_dict())
     return response

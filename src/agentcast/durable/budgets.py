@@ -72,7 +72,7 @@ async def _approved(agent: str | None, exc: BudgetExceeded) -> None:
     need = exc.need  # type: ignore[attr-defined]
     scope = str(getattr(exc, "scope", "run"))
     here = current_scope()
-    call = f"{here.agent}#{here.seq}/model{here.counters.get('model', 0)}" if here \
+    call = f"{here.agent}#{here.seq}/model{here.count('model')}" if here \
         else f"{agent}/budget"
     # The approval is for this call of this agent past this budget; what it will cost is an
     # estimate that may differ a little in a resumed process, so it is shown, not bound.

@@ -42,7 +42,8 @@ def _connect(url: str) -> Any:
 
 
 class PgJournal:
-    """A run's records in PostgreSQL; the interface of :class:`Journal`."""
+    """A run's records in PostgreSQL; the interface of :class:`Journal` (``calls``,
+    ``subcalls`` and ``inputs`` hold what a resume loaded, not what this process records)."""
 
     def __init__(self, url: str, run_id: str, directory: str | Path, *,
                  seed: int | None = None) -> None:
@@ -104,6 +105,10 @@ class PgJournal:
         with self._lock, self._conn.cursor() as cur:
             cur.execute(sql, args)
 
+    def write_call(self, agent: str, seq: int, dg: str, input_pos: int, result: Any,
+                   state: dict[str, Any]) -> None:
+        self.record_call(CallRecord(agent, seq, dg, input_pos, result, state))
+
     def record_call(self, rec: CallRecord) -> None:
         self._execute(
             "INSERT INTO durable_calls VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (run_id, agent, "
@@ -111,7 +116,6 @@ class PgJournal:
             "result=excluded.result, state=excluded.state",
             (self.run_id, rec.agent, rec.seq, rec.digest, rec.input_pos, _dump(rec.result),
              _dump(rec.state)))
-        self.calls[(rec.agent, rec.seq)] = rec
 
     def record_subcall(self, agent: str, seq: int, kind: str, k: int, dg: str, *,
                        done: bool, result: Any = None) -> None:
@@ -120,13 +124,11 @@ class PgJournal:
             "agent, seq, kind, k) DO UPDATE SET digest=excluded.digest, done=excluded.done, "
             "result=excluded.result",
             (self.run_id, agent, seq, kind, k, dg, int(done), _dump(result)))
-        self.subcalls[(agent, seq, kind, k)] = SubRecord(dg, done, result)
 
     def record_input(self, k: int, what: str, dg: str, content: Any) -> None:
         self._execute(
             "INSERT INTO durable_inputs VALUES (%s,%s,%s,%s,%s) ON CONFLICT (run_id, k) DO "
             "NOTHING", (self.run_id, k, what, dg, _dump(content)))
-        self.inputs[k] = (what, dg)
 
     def mirror(self, db_path: str | Path) -> None:
         """The records already live in PostgreSQL; the run store gets no copy."""

@@ -62,9 +62,16 @@ from pathlib import Path
 from typing import Any
 
 from agentcast import hooks
-from agentcast.durable.journal import CallRecord, SubRecord, digest
-from agentcast.durable.replay import Durable, current_scope, msg_fingerprint
-from agentcast.exceptions import DivergenceError
+from agentcast.durable.journal import CallRecord, SubRecord
+from agentcast.durable.replay import (
+    CallScope,
+    Durable,
+    current_scope,
+    encode_result,
+    input_digest,
+    same_input,
+)
+from agentcast.exceptions import DivergenceError, InFlightToolError
 from agentcast.runtime.ray_host import Answer, Envelope
 
 HOSTS = "hosts"  # the run directory's folder of host journals
@@ -143,17 +150,18 @@ class DurableCall(Envelope):
     def seal(self, value: Any) -> DurableCall:
         durable, proxy, _ph, rec = self.driver
         name, seq = proxy.name, self.seq
-        dg = self.dg = digest(msg_fingerprint(value))
-        if rec is not None and rec.digest != dg:
+        dg = self.dg = input_digest(value)  # the rule the host's own record uses
+        if rec is not None and not same_input(rec.digest, value, dg):
             durable.take_position(name, seq)
             raise DivergenceError(f"call {name}#{seq} was recorded with another input",
                                   call=f"{name}#{seq}", recorded=rec.digest, now=dg)
         if rec is None or rec.state.get("nested"):
             return DurableCall(value, seq, self.run, dg)
-        pos = durable.take_position(name, seq)
+        pos, given = durable.take_position(name, seq)
         if (name, seq) in durable.remote.from_hosts:  # the driver died before recording it
             durable.remote.from_hosts.discard((name, seq))
-            durable.journal.record_call(CallRecord(name, seq, dg, pos, rec.result, rec.state))
+            durable.journal.record_call(CallRecord(name, seq, rec.digest, pos, rec.result,
+                                                   _with_input(rec.state, given)))
         durable.replayed += 1
         # The host applies the recorded state change in mailbox order and answers with the
         # recorded result; the placeholder resolves then (one round trip, no model), so an
@@ -167,9 +175,9 @@ class DurableCall(Envelope):
         durable, proxy, _ph, _rec = self.driver
         result, state = note
         name, seq = proxy.name, self.seq
-        durable.journal.record_call(CallRecord(name, seq, self.dg,
-                                               durable.take_position(name, seq), result,
-                                               state))
+        pos, given = durable.take_position(name, seq)
+        durable.journal.record_call(CallRecord(name, seq, self.dg, pos, result,
+                                               _with_input(state, given)))
         durable.remote.from_hosts.discard((name, seq))
         durable.live += 1
         return value
@@ -177,6 +185,16 @@ class DurableCall(Envelope):
     # --- in the host ---------------------------------------------------------------------
     def answer(self, value: Any) -> Any:
         return value if self.note is None else Answer(value, self.note)
+
+
+def _with_input(state: dict[str, Any], given: Any) -> dict[str, Any]:
+    """A call from outside keeps the message it was sent (as in process: the run store's
+    copy shows it); a placeholder (another call's result) is that call's record."""
+    from agentcast.message import Msg
+
+    if given.__class__ is not Msg:
+        return state
+    return {**state, "input": encode_result(given)}
 
 
 def _arrive(x: Any, seq: int, run: Run, dg: str, replay: dict[str, Any] | None,
@@ -221,6 +239,13 @@ class HostDurable(Durable):
         scope = current_scope()
         if scope is not None:  # the reply calls other agents: it re-runs on resume
             scope.nested = True
+
+    async def _ask_in_flight(self, scope: CallScope, k: int, name: str, arguments: Any,
+                             dg: str, run: Callable[[], Awaitable[Any]]) -> Any:
+        """A side-effect tool in flight at a crash, in a host: the run stops. (A host has no
+        run store to file an approval request in: check, then resume with
+        ``in_flight="rerun"``.)"""
+        raise InFlightToolError(name, arguments, f"{scope.agent}#{scope.seq}")
 
     def _recorded(self, actor: Any, env: DurableCall) -> Any:
         assert env.replay is not None
@@ -276,8 +301,12 @@ class HostJournal:
                 os.write(self._fd, data)
 
     def record_call(self, rec: CallRecord) -> None:
-        self._write(["c", rec.agent, rec.seq, rec.digest, 0, rec.result, rec.state])
-        self._notes[(rec.agent, rec.seq)] = (rec.result, rec.state)
+        self.write_call(rec.agent, rec.seq, rec.digest, 0, rec.result, rec.state)
+
+    def write_call(self, agent: str, seq: int, dg: str, input_pos: int, result: Any,
+                   state: dict[str, Any]) -> None:
+        self._write(["c", agent, seq, dg, 0, result, state])
+        self._notes[(agent, seq)] = (result, state)
 
     def take(self, agent: str, seq: int) -> tuple[Any, dict[str, Any]] | None:
         """The record of a call that just finished here, for the driver."""

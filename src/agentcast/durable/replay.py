@@ -25,16 +25,25 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import importlib
 import logging
 import random as _random
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from agentcast.durable.journal import CallRecord, Journal, digest
+from agentcast.durable.journal import (
+    CallRecord,
+    Journal,
+    digest,
+    msg_from_record,
+    msg_record,
+)
 from agentcast.exceptions import DivergenceError, InFlightToolError
 from agentcast.message import Msg
+from agentcast.models import idempotency
+from agentcast.runtime.placeholder import Placeholder
 
 log = logging.getLogger("agentcast.durable")
 
@@ -45,14 +54,21 @@ class CallScope:
 
     agent: str
     seq: int
-    counters: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, int] | None = None  # made by the first sub-call (most make none)
     rng: _random.Random | None = None
     nested: bool = False  # the reply called, told or broadcast to other agents
 
     def next(self, kind: str) -> int:
-        k = self.counters.get(kind, 0) + 1
-        self.counters[kind] = k
+        counters = self.counters
+        if counters is None:
+            counters = self.counters = {}
+        k = counters.get(kind, 0) + 1
+        counters[kind] = k
         return k
+
+    def count(self, kind: str) -> int:
+        """How many ``kind`` sub-calls (model, tool) this call has made so far."""
+        return self.counters.get(kind, 0) if self.counters else 0
 
 
 _scope: contextvars.ContextVar[CallScope | None] = contextvars.ContextVar(
@@ -76,18 +92,69 @@ def msg_fingerprint(x: Any) -> Any:
     return ["raw", x]
 
 
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
+def _plain(m: Any) -> str | None:
+    """A message with plain content and no attachments or metadata, as canonical text."""
+    if m.__class__ is Msg and m.content.__class__ in _PLAIN and m.url is None \
+            and not m.metadata:
+        return f"{m.name!r}\x00{m.role!r}\x00{m.content!r}"
+    return None
+
+
+def input_digest(x: Any) -> str:
+    """The fingerprint of a call's input or a model call's prompt, as :func:`msg_fingerprint`
+    judges it.
+
+    The common input (a message, or a list of them, with plain content and no attachments or
+    metadata) is hashed from the ``repr`` of its parts (canonical for str, int, float, bool
+    and None), several times faster than canonical JSON; its digest starts with "m" so a
+    record written by the JSON rule (24 hex digits) is still compared by that rule
+    (:func:`same_input`)."""
+    text = _plain(x)
+    if text is None and x.__class__ is list:
+        parts = [_plain(m) for m in x]
+        if None not in parts:
+            text = "\x02" + "\x01".join(parts)  # type: ignore[arg-type]
+    if text is not None:
+        return "m" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                                     digest_size=12).hexdigest()
+    return digest(msg_fingerprint(x))
+
+
+def same_input(recorded: str, x: Any, now: str) -> bool:
+    """Whether the recorded input fingerprint is that of ``x`` (whose digest is ``now``;
+    "p<call id>" when ``x`` came as that call's placeholder)."""
+    if recorded == now:
+        return True
+    if now[0] == "p" and recorded[0] != "p":  # recorded by content (an older journal)
+        now = input_digest(x)
+        if recorded == now:
+            return True
+    return len(recorded) == 24 and now[0] == "m" and recorded == digest(msg_fingerprint(x))
+
+
 def encode_result(value: Any) -> Any:
+    """A reply's value as the journal keeps it: a message (or a list of them) in the compact
+    form of :func:`~agentcast.durable.journal.msg_record`, anything else as ``{"t": "raw"}``."""
+    if value.__class__ is Msg:
+        return msg_record(value)
     if value is None:
         return {"t": "none"}
     if isinstance(value, Msg):
-        return {"t": "msg", "v": value.to_dict()}
+        return msg_record(value)
     if isinstance(value, list) and all(isinstance(v, Msg) for v in value):
-        return {"t": "list", "v": [v.to_dict() for v in value]}
+        return ("l", [msg_record(v) for v in value])
     return {"t": "raw", "v": value}
 
 
 def decode_result(data: Any) -> Any:
-    t = data["t"]
+    if not isinstance(data, dict):  # a tagged tuple (a list once it went through JSON)
+        if data[0] == "l":
+            return [msg_from_record(v) for v in data[1]]
+        return msg_from_record(data)
+    t = data["t"]  # the dict forms (and a journal written before the compact form)
     if t == "none":
         return None
     if t == "msg":
@@ -97,11 +164,18 @@ def decode_result(data: Any) -> Any:
     return data["v"]
 
 
+_OWN_STATE: dict[type, bool] = {}  # agent class -> whether it defines its own state_dict
+
+
 def _state_extra(actor: Any) -> dict[str, Any] | None:
     """``state_dict`` entries besides memory, for agents that define their own state."""
-    from agentcast.agents.base import Agent
+    cls = type(actor)
+    own = _OWN_STATE.get(cls)
+    if own is None:
+        from agentcast.agents.base import Agent
 
-    if type(actor).state_dict is Agent.state_dict:
+        own = _OWN_STATE[cls] = cls.state_dict is not Agent.state_dict
+    if not own:
         return None
     state = dict(actor.state_dict())
     state.pop("memory", None)
@@ -121,7 +195,9 @@ class Durable:
         self.journal = journal
         self.in_flight = in_flight
         self.inputs = 0  # position of the last message from outside
-        self._positions: dict[tuple[str, int], int] = {}  # outside calls not finished yet
+        # outside calls not finished yet: their position and what was sent (a message from
+        # the script is recorded with the call; another call's placeholder by that call's id)
+        self._positions: dict[tuple[str, int], tuple[int, Any]] = {}
         self.replayed = 0
         self.live = 0
         self.rng = _random.Random(journal.seed)
@@ -144,9 +220,16 @@ class Durable:
 
     # --- agent calls ---------------------------------------------------------------------
     def _before(self, actor: Any, x: Any, seq: int) -> tuple[CallRecord | None, str, Any]:
-        dg = digest(msg_fingerprint(x))
-        rec = self.journal.calls.get((actor.name, seq))
-        if rec is not None and rec.digest != dg:
+        entry = self._positions.get((actor.name, seq)) if self._positions else None
+        if entry is not None and entry[1].__class__ is Placeholder:
+            # sent another call's result: that call's id is the input's fingerprint (its
+            # content is that call's record, or it runs live and so does this one)
+            dg = "p" + entry[1].seq_id
+        else:
+            dg = input_digest(x)
+        calls = self.journal.calls
+        rec = calls.get((actor.name, seq)) if calls else None
+        if rec is not None and not same_input(rec.digest, x, dg):
             self._positions.pop((actor.name, seq), None)
             raise DivergenceError(
                 f"call {actor.name}#{seq} was recorded with another input",
@@ -154,8 +237,13 @@ class Durable:
         mem = getattr(actor, "memory", None)
         snap = None
         if (rec is None or rec.state.get("nested")) and mem is not None:
-            n = mem.size()
-            snap = (n, mem.get(recent_n=1)[0] if n else None, getattr(actor, "sys_prompt", None))
+            mark = getattr(mem, "mark", None)
+            if mark is not None:
+                snap = (mark(), None, getattr(actor, "sys_prompt", None))
+            else:
+                n = mem.size()
+                snap = (n, mem.get(recent_n=1)[0] if n else None,
+                        getattr(actor, "sys_prompt", None))
         return rec, dg, snap
 
     def _replay(self, actor: Any, rec: CallRecord) -> Any:
@@ -173,7 +261,8 @@ class Durable:
                         f"{actor.name}#{rec.seq}; the record says {state['base']}",
                         call=f"{actor.name}#{rec.seq}", recorded=str(state["base"]),
                         now=str(mem.size()))
-                mem.load(state.get("add", []), overwrite=False)
+                mem.load([msg_from_record(m) for m in state.get("add", ())],
+                         overwrite=False)
         if "sys_prompt" in state:
             actor.sys_prompt = state["sys_prompt"]
         if state.get("extra"):
@@ -193,21 +282,35 @@ class Durable:
         mem = getattr(actor, "memory", None)
         if mem is not None and snap is not None:
             n0, last0, prompt0 = snap
-            n1 = mem.size()
-            tail = mem.get(recent_n=n1 - n0 + 1) if n0 else mem.get()
-            if n1 >= n0 and (n0 == 0 or tail[0] is last0):
-                state["base"] = n0
-                state["add"] = [m.to_dict() for m in (tail[1:] if n0 else tail)]
+            if last0 is None and n0.__class__ is tuple:  # a memory with mark/added_since
+                added = mem.added_since(n0)
+                if added is None:
+                    state["memory"] = mem.export()
+                elif added:
+                    state["base"] = n0[0]
+                    state["add"] = [msg_record(m) for m in added]
             else:
-                state["memory"] = mem.export()
+                n1 = mem.size()
+                tail = mem.get(recent_n=n1 - n0 + 1) if n0 else mem.get()
+                if n1 >= n0 and (n0 == 0 or tail[0] is last0):
+                    state["base"] = n0
+                    state["add"] = [msg_record(m) for m in (tail[1:] if n0 else tail)]
+                else:
+                    state["memory"] = mem.export()
             if getattr(actor, "sys_prompt", None) != prompt0:
                 state["sys_prompt"] = actor.sys_prompt
         extra = _state_extra(actor)
         if extra:
             state["extra"] = extra
-        pos = self._positions.pop((actor.name, seq), 0) if self._positions else 0
-        self.journal.record_call(CallRecord(actor.name, seq, dg, pos, encode_result(value),
-                                            state))
+        name = actor.name
+        pos = 0
+        if self._positions:
+            entry = self._positions.pop((name, seq), None)
+            if entry is not None:
+                pos, given = entry
+                if given is not None and given.__class__ is not Placeholder:
+                    state["input"] = encode_result(given)
+        self.journal.write_call(name, seq, dg, pos, encode_result(value), state)
         self.live += 1
 
     async def run_async(self, actor: Any, x: Any, seq: int,
@@ -220,7 +323,7 @@ class Durable:
         token = _scope.set(scope)
         try:
             value = await reply(x)
-            if _is_placeholder(value):
+            if value.__class__ is Placeholder:
                 value = await value
         finally:
             _scope.reset(token)
@@ -236,7 +339,7 @@ class Durable:
         token = _scope.set(scope)
         try:
             value = reply(x)
-            if _is_placeholder(value):
+            if value.__class__ is Placeholder:
                 value = value.result()
         finally:
             _scope.reset(token)
@@ -249,9 +352,11 @@ class Durable:
 
         return call(self, proxy, x)
 
-    def take_position(self, agent: str, seq: int) -> int:
-        """The position of call ``agent#seq`` among messages from outside (0: none)."""
-        return self._positions.pop((agent, seq), 0) if self._positions else 0
+    def take_position(self, agent: str, seq: int) -> tuple[int, Any]:
+        """The position of call ``agent#seq`` among messages from outside and what was sent
+        ((0, None): none)."""
+        entry = self._positions.pop((agent, seq), None) if self._positions else None
+        return (0, None) if entry is None else entry
 
     # --- messages between agents and from outside -----------------------------------------
     def send(self, kind: str, target: str, x: Any, seq: int = 0) -> None:
@@ -268,20 +373,23 @@ class Durable:
             return
         self.inputs = k = self.inputs + 1
         if kind == "call":  # its input is judged when it runs; here, who is called
-            what = f"call {target}#{seq}"
-            fp: Any = ["call", target, seq]
-        else:
-            what = f"{kind} to {target}"
-            fp = [kind, target, msg_fingerprint(_settled(x))]
+            inputs = self.journal.inputs
+            recorded = inputs.get(k) if inputs else None
+            if recorded is not None and recorded[1] != digest(["call", target, seq]):
+                raise DivergenceError(
+                    f"message #{k} from outside differs from the record",
+                    call=f"input#{k}", recorded=recorded[0], now=f"call {target}#{seq}")
+            self._positions[(target, seq)] = (k, x)  # written with the call's record
+            return
+        what = f"{kind} to {target}"
+        fp = [kind, target, msg_fingerprint(_settled(x))]
         dg = digest(fp)
         recorded = self.journal.inputs.get(k)
         if recorded is not None and recorded[1] != dg:
             raise DivergenceError(
                 f"message #{k} from outside differs from the record",
                 call=f"input#{k}", recorded=recorded[0], now=what)
-        if kind == "call":
-            self._positions[(target, seq)] = k  # written with the call's record
-        elif recorded is None:
+        if recorded is None:
             self.journal.record_input(k, what, dg, fp)
 
     # --- model and tool calls inside an agent call ----------------------------------------
@@ -291,11 +399,12 @@ class Durable:
         if scope is None:
             return await run()
         k = scope.next("model")
-        dg = digest(msg_fingerprint(list(messages)))
-        key = (scope.agent, scope.seq, "model", k)
-        rec = self.journal.subcalls.get(key)
+        prompt = list(messages)
+        dg = input_digest(prompt)
+        subcalls = self.journal.subcalls
+        rec = subcalls.get((scope.agent, scope.seq, "model", k)) if subcalls else None
         if rec is not None and rec.done:
-            if rec.digest != dg:
+            if not same_input(rec.digest, prompt, dg):
                 raise DivergenceError(
                     f"model call {k} of {scope.agent}#{scope.seq} was recorded with another "
                     "prompt", call=f"{scope.agent}#{scope.seq}/model{k}",
@@ -303,7 +412,11 @@ class Durable:
             response = decode_model_response(rec.result)
             _restore_spend(scope.agent, response, config)
             return response
-        response = await run()  # not recorded, or in flight at a crash: models are retried
+        # not recorded, or in flight at a crash: models are retried, under the key the
+        # killed attempt sent, so a server that honours keys answers it without billing twice
+        with idempotency.bound(idempotency.call_key(self.journal.run_id, scope.agent,
+                                                    scope.seq, k)):
+            response = await run()
         self.journal.record_subcall(scope.agent, scope.seq, "model", k, dg, done=True,
                                     result=encode_model_response(response, config))
         return response
@@ -328,7 +441,7 @@ class Durable:
                 r = rec.result
                 return ToolResponse(ToolStatus(r["status"]), r["content"], r.get("urls"))
             if not safe_to_repeat and self.in_flight != "rerun":
-                raise InFlightToolError(name, arguments, f"{scope.agent}#{scope.seq}")
+                return await self._ask_in_flight(scope, k, name, arguments, dg, run)
         if not safe_to_repeat:  # mark it started, so a crash in it is known on resume
             self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=False)
         try:
@@ -338,6 +451,30 @@ class Durable:
             self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=True,
                                         result=failed.to_dict())
             raise
+        self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=True,
+                                    result=response.to_dict())
+        return response
+
+    async def _ask_in_flight(self, scope: CallScope, k: int, name: str, arguments: Any,
+                             dg: str, run: Callable[[], Awaitable[Any]]) -> Any:
+        """A side-effecting tool that was in flight at the crash: the run stops and asks.
+
+        The question is an approval request for this exact call (durable, in the run store,
+        decided from Python, ``agentcast approvals`` or the studio): approved, the tool runs
+        again, once, however often it is approved; denied, the model is told it did not run
+        and why. Until then the run stops with :class:`InFlightToolError` naming the request.
+        """
+        from agentcast.durable.approvals import gated
+
+        here = f"{scope.agent}#{scope.seq}"
+
+        def pending(request_id: str) -> Exception:
+            return InFlightToolError(name, arguments, here, request_id=request_id)
+
+        response = await gated(name, arguments, agent=scope.agent, ttl=None, wait=0.0, run=run,
+                               call=f"{here}/tool{k} (in flight when the run stopped: it "
+                                    "may have acted; approve to run it again)",
+                               pending=pending)
         self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=True,
                                     result=response.to_dict())
         return response
@@ -385,16 +522,8 @@ def _restore_spend(agent: str, response: Any, config: str | None) -> None:
                             response.usage.completion_tokens)
 
 
-def _is_placeholder(value: Any) -> bool:
-    from agentcast.message import Placeholder
-
-    return isinstance(value, Placeholder)
-
-
 def _settled(x: Any) -> Any:
     """An input's value for fingerprinting; unresolved placeholders count by their call id."""
-    from agentcast.message import Placeholder
-
     if isinstance(x, Placeholder):
         return x.seq_id if not x.done() else x.result()
     if isinstance(x, (list, tuple)):

@@ -67,8 +67,6 @@ def stop(drain_timeout: float = 30.0) -> None:
     except RuntimeError:  # a plain thread: finish this run's calls under its own journal
         wait_all(drain_timeout)
     hooks.durable = None
-    if durable.remote is not None:  # what agents on Ray recorded, for the run store's copy
-        durable.remote.merge(durable.journal)
     durable.close()
     from agentcast.observe.store import DB_NAME
 

@@ -109,6 +109,21 @@ class ListMemory:
     def clear(self) -> None:
         self._items.clear()
 
+    def mark(self) -> tuple[int, Msg | None]:
+        """Where the memory ends now, for :meth:`added_since` (never waits: for the owner,
+        e.g. a durable run recording what one call changed)."""
+        items = self._items
+        return (len(items), items[-1] if items else None)
+
+    def added_since(self, mark: tuple[int, Msg | None]) -> list[Msg] | None:
+        """The messages appended after ``mark``, or None when the memory changed otherwise
+        (deleted, cleared or reloaded) since then."""
+        n0, last0 = mark
+        items = self._items
+        if len(items) < n0 or (n0 and items[n0 - 1] is not last0):
+            return None
+        return items[n0:]
+
     def size(self) -> int:
         self._settle()
         return len(self._items)

@@ -32,6 +32,7 @@ from agentcast.exceptions import (
     UnsupportedRequestError,
 )
 from agentcast.faults import TRANSIENT_STATUS  # the one table of retryable statuses
+from agentcast.models import idempotency
 
 T = TypeVar("T")
 # Exhausted money, not a rate limit. (Gemini says "exceeded your current quota" for per-minute
@@ -194,6 +195,15 @@ def _ssl_context() -> Any:
     return _SSL[0]
 
 
+def _post_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """A POST's headers, with the idempotency key of the request being sent, if it has one
+    (set by the call layer for models configured to take keys: models/idempotency.py)."""
+    sent = idempotency.current()
+    if sent is None:
+        return dict(headers or {})
+    return {**(headers or {}), sent[0]: sent[1]}
+
+
 def _note_secrets(url: str, headers: Mapping[str, str] | None, params: Any) -> None:
     """Register the credentials a request carries (URL userinfo, auth headers, key params)."""
     secrets.register_url(url)
@@ -327,7 +337,8 @@ class HTTPTransport:
                 client = self.client()
                 sent = client.build_request(method, url, json=json_body, files=files,
                                             data=data, params=params,
-                                            headers=dict(headers or {}))
+                                            headers=_post_headers(headers) if method == "POST"
+                                            else dict(headers or {}))
                 streamed = await client.send(sent, stream=True)
                 try:
                     await self._check(streamed, url)
@@ -363,7 +374,7 @@ class HTTPTransport:
         try:
             async with _ServerTurn(url), self.client().stream(
                     "POST", url, json=body, params=params,
-                    headers=dict(headers or {})) as response:
+                    headers=_post_headers(headers)) as response:
                 await self._check(response, url)
                 async for line in self._lines(response, url):
                     yield line

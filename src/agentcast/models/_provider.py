@@ -128,6 +128,8 @@ class HTTPChatModel(HTTPConfig, ChatModelBase):
         timeout: float | None = None,
         headers: Mapping[str, str] | None = None,
         stream: bool = True,
+        idempotency_header: str | None = None,
+        idempotency_keys: str = "durable",
         **kwargs: Any,
     ) -> None:
         self.client_args = self._configure(
@@ -136,6 +138,7 @@ class HTTPChatModel(HTTPConfig, ChatModelBase):
             generate_args=generate_args)
         check_type(self._where, "stream", stream, bool, "true or false")
         self.streaming = stream
+        self._idempotency(idempotency_header, idempotency_keys)
         known = BASE_CONFIG_KEYS | frozenset(getattr(ChatModelBase, "config_keys", ()))
         for key in kwargs:
             if key not in known:
@@ -148,6 +151,28 @@ class HTTPChatModel(HTTPConfig, ChatModelBase):
         # One timeout rules: the retry policy's (it also bounds silence between chunks).
         policy_timeout = getattr(getattr(self, "retry_policy", None), "timeout", None)
         self.timeout = self.transport.timeout = float(policy_timeout or self.timeout)
+
+    def _idempotency(self, header: Any, keys: Any) -> None:
+        """``idempotency_header``: the header in which this server takes an idempotency
+        key (e.g. "Idempotency-Key"; only for servers that honour one, see docs/durable.md);
+        ``idempotency_keys``: "durable" (keys in durable runs only) or "always"."""
+        from agentcast.models.idempotency import KEY_MODES
+
+        check_type(self._where, "idempotency_header", header, str, "a header name")
+        if header is not None and (not header or not header.isascii() or any(
+                c in header for c in ' \t\r\n:()<>@,;\\"/[]?={}')):
+            raise ConfigError(f"{self._where}: 'idempotency_header' must be an HTTP header "
+                              f"name such as 'Idempotency-Key', got {header!r}",
+                              field="idempotency_header")
+        if keys not in KEY_MODES:
+            raise ConfigError(f"{self._where}: 'idempotency_keys' must be one of "
+                              f"{', '.join(map(repr, KEY_MODES))}, got {keys!r}",
+                              field="idempotency_keys")
+        if keys != "durable" and header is None:
+            raise ConfigError(f"{self._where}: 'idempotency_keys' needs 'idempotency_header' "
+                              "(the header this server takes the key in)",
+                              field="idempotency_keys")
+        self.idempotency_header, self.idempotency_keys = header, keys
 
     async def aclose(self) -> None:
         await self.transport.aclose()

@@ -75,6 +75,10 @@ class ChatModelBase:
     model_type: str = "base"
     supports_json_schema: ClassVar[bool] = False
     supports_json_mode: ClassVar[bool] = False
+    # The header that carries an idempotency key to this model's server, and when a key is
+    # sent ("durable": in a durable run; "always"). None: never (models/idempotency.py).
+    idempotency_header: str | None = None
+    idempotency_keys: str = "durable"
 
     def __init__(self, config_name: str = "", model_name: str = "", **kwargs: Any) -> None:
         self.config_name = config_name or model_name or type(self).__name__

@@ -6,7 +6,9 @@
 3. **guards and events** — budget guards before, one-time preparation (loading weights)
    outside any deadline, the history laid out from the speaker's seat, then one
    ``model_call`` event and the "thinking" events for progress (here);
-4. **retry** — transient faults retried under the policy's bounds (models/retry.py);
+4. **retry** — transient faults retried under the policy's bounds (models/retry.py), every
+   attempt carrying the request's one idempotency key when the model takes keys
+   (models/idempotency.py);
 5. **one attempt** — the provider's ``_stream`` drained (models/retry.py ``drain``).
 
 ``ChatModelBase.__call__`` only turns its keyword arguments into a typed
@@ -118,8 +120,11 @@ async def guarded_request(model: ChatModelBase, messages: Sequence[Msg], options
                     agent=agent, started=time.time())
     try:
         seen = as_seen_by(messages, agent) if agent else messages
-        response = await request_with_retries(model, seen, tools, options.on_chunk,
-                                              provider_args, options.retry)
+        if model.idempotency_header is None:
+            response = await request_with_retries(model, seen, tools, options.on_chunk,
+                                                  provider_args, options.retry)
+        else:  # one key for every attempt of this request (models/idempotency.py)
+            response = await _keyed(model, seen, tools, options, provider_args)
         if tools and not response.tool_calls and "{" in response.text:
             take_text_tool_calls(model, response, tools, agent)
         if response.finish_reason == "length":
@@ -136,6 +141,24 @@ async def guarded_request(model: ChatModelBase, messages: Sequence[Msg], options
             model_event(model, "thinking_done", f"{agent}: {response.latency:.1f} s",
                         agent=agent, elapsed=response.latency)
         model.report(messages, agent, response, error, reservation)
+
+
+async def _keyed(model: ChatModelBase, messages: Sequence[Msg],
+                 tools: list[dict[str, Any]] | None, options: CallOptions,
+                 provider_args: dict[str, Any]) -> ModelResponse:
+    """The retry layer with this request's idempotency key on every attempt, when it has
+    one: in a durable run, or with ``idempotency_keys: "always"``."""
+    from agentcast.models import idempotency
+    from agentcast.models.retry import request_with_retries
+
+    header = model.idempotency_header
+    key = idempotency.next_key(model.idempotency_keys == "always")
+    if header is None or key is None:
+        return await request_with_retries(model, messages, tools, options.on_chunk,
+                                          provider_args, options.retry)
+    with idempotency.sending(header, key):
+        return await request_with_retries(model, messages, tools, options.on_chunk,
+                                          provider_args, options.retry)
 
 
 __all__ = ["CallOptions", "guarded_request", "run_call"]

@@ -104,10 +104,11 @@ class _QueueHandler(logging.handlers.QueueHandler):
 class ChatConsoleHandler(logging.Handler):
     """Prints CHAT records as ``<icon> name: content`` in a colour per agent (rich).
 
-    Other records print as ``LEVEL message``. rich is imported on first use. Agents print
-    their own utterances (``Agent.speak``), so by default CHAT records are left to them
-    (``show_chat=False``) and only reach the JSON-lines file; turn it on for code that logs
-    chat without speaking.
+    Other records print as ``LEVEL message`` to stderr, so a program's own output (and the
+    conversation) on stdout is never interleaved with diagnostics; ``stream`` sends both to
+    one stream. rich is imported on first use. Agents print their own utterances
+    (``Agent.speak``), so by default CHAT records are left to them (``show_chat=False``) and
+    only reach the JSON-lines file; turn it on for code that logs chat without speaking.
     """
 
     def __init__(self, level: int = logging.NOTSET, *, stream: Any = None,
@@ -116,6 +117,7 @@ class ChatConsoleHandler(logging.Handler):
         self._stream = stream
         self.show_chat = show_chat
         self._console: Any = None
+        self._diag: Any = None  # the console for records other than CHAT (stderr)
         self._styles: dict[str, tuple[str, str]] = {}
 
     def style_for(self, agent: str) -> tuple[str, str]:
@@ -133,24 +135,30 @@ class ChatConsoleHandler(logging.Handler):
             style = self._styles[agent] = (_COLOURS[n % len(_COLOURS)], _ICONS[n % len(_ICONS)])
         return style
 
-    def _get_console(self) -> Any:
-        stream = self._stream or sys.stdout  # today's stdout: it may have been replaced
-        if self._console is None or self._console.file is not stream:
+    def _get_console(self, chat: bool = True) -> Any:
+        # today's stdout/stderr: they may have been replaced (capture, redirection)
+        stream = self._stream or (sys.stdout if chat else sys.stderr)
+        console = self._console if chat else self._diag
+        if console is None or console.file is not stream:
             try:
                 from rich.console import Console
             except ImportError as exc:  # rich is a core dependency, but be explicit
                 from agentcast.exceptions import MissingExtraError
 
                 raise MissingExtraError("all", "rich", "the coloured terminal log") from exc
-            self._console = Console(file=stream, soft_wrap=True, highlight=False)
-        return self._console
+            console = Console(file=stream, soft_wrap=True, highlight=False)
+            if chat:
+                self._console = console
+            else:
+                self._diag = console
+        return console
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             from rich.markup import escape
 
-            console = self._get_console()
             agent = getattr(record, "agent", None)
+            console = self._get_console(record.levelno == CHAT and agent is not None)
             if record.levelno == CHAT and agent is not None:
                 if not self.show_chat:
                     return

@@ -226,9 +226,14 @@ class RunStore:
             out = []
             msg, err = data.get("msg"), data.get("error")
             inputs = data.get("input")
-            ids = [getattr(m, "id", None) for m in
-                   (inputs if isinstance(inputs, (list, tuple)) else [inputs])
-                   if m is not None]
+            given = [m for m in (inputs if isinstance(inputs, (list, tuple)) else [inputs])
+                     if m is not None]
+            ids = [getattr(m, "id", None) for m in given]
+            for m in given:  # a message from outside (a script's input): stored before its reply
+                mid = getattr(m, "id", None)
+                if mid is not None and str(mid) not in self._written:
+                    self._remember(str(mid))
+                    out.append((_INSERT_SEEN, self._msg_row(m, ts)))
             if msg is not None and err is None:
                 self._remember(str(getattr(msg, "id", "") or f"anon-{id(msg)}"))
                 out.append((_INSERT_REPLY, self._msg_row(msg, ts, data.get("seq_id"),

@@ -14,6 +14,12 @@ with a seeded probability. It speaks, on one port:
   polled at ``/api/v1/tasks/{id}``), Ollama ``/api/chat``, ``/api/generate``, ``/api/embed``;
 - ZhipuAI (``/api/paas/v4/chat/completions``, ``/embeddings``) and Yi are OpenAI's shape.
 
+Chat requests honour an idempotency key (``Idempotency-Key`` by default), as an idempotent
+API does: the first request with a key generates and bills the completion; a repeated key
+gets that completion again (in the form it now asks for: streamed or not), nothing generated
+or billed, and waits for it when the first is still being generated. ``billed`` counts the
+completions generated; ``RecordedRequest.replayed`` marks the answers that came from a key.
+
 Example::
 
     with OpenAITestServer() as server:
@@ -45,7 +51,8 @@ from agentcast.testing._media import PNG_1PX, MediaEndpoints, _estimate
 from agentcast.testing._vendors import VendorEndpoints
 
 FAULT_KINDS = ("429", "500", "502", "503", "529", "400", "401", "403", "404", "reset",
-               "timeout", "truncate", "malformed", "echo", "cutoff", "huge_body", "huge_line")
+               "timeout", "truncate", "malformed", "echo", "cutoff", "huge_body", "huge_line",
+               "lost")
 TRANSIENT_FAULTS = ("429", "500", "503", "reset", "truncate", "malformed")
 
 
@@ -60,7 +67,9 @@ class Fault:
     an older stream when a new request arrives), "huge_body" (a 200 JSON answer of ``size``
     bytes, chunked, no Content-Length) or "huge_line" (a stream whose one line has ``size``
     bytes and no newline). The huge ones are written piece by piece: the server never holds
-    them."""
+    them. "lost" (chat): the completion is generated and billed (and kept under the request's
+    idempotency key), then the connection drops before any of it is sent: an answer lost on
+    the way back."""
 
     kind: str
     retry_after: float | None = None
@@ -87,10 +96,21 @@ class RecordedRequest:
     form: dict[str, str] = field(default_factory=dict)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     fault: str | None = None
+    replayed: bool = False  # answered with the completion of an earlier request's key
 
 
 Scripted = Any  # a reply item, a Fault, or a callable(RecordedRequest) -> either
 _KINDS = ("chat", "embeddings", "images", "transcriptions", "speech", "image_tasks")
+
+
+class _Keyed:
+    """The completion generated under one idempotency key (None while being generated)."""
+
+    __slots__ = ("done", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: tuple[Reply, dict[str, Any]] | None = None
 
 
 class OpenAITestServer:
@@ -102,6 +122,8 @@ class OpenAITestServer:
     ``response_formats``: the ``response_format`` types the chat endpoint accepts (default:
     all); others get HTTP 500 naming ``response_format``, as llama-cpp-python's server answers
     a ``json_schema`` request.
+    ``idempotency_header``: the header whose key makes a chat request idempotent (None: keys
+    are ignored, as by the vendors' own APIs).
     """
 
     def __init__(
@@ -114,8 +136,12 @@ class OpenAITestServer:
         host: str = "127.0.0.1",
         port: int = 0,
         response_formats: Iterable[str] | None = None,
+        idempotency_header: str | None = "Idempotency-Key",
     ) -> None:
         self.api_key = api_key
+        self.idempotency_header = idempotency_header.lower() if idempotency_header else None
+        self.billed = 0  # chat completions generated (a replayed key's answer is not one)
+        self._keyed: dict[str, _Keyed] = {}
         self.response_formats = None if response_formats is None else tuple(response_formats)
         self.default = default
         self.timeout_delay = timeout_delay
@@ -229,6 +255,8 @@ class OpenAITestServer:
             self._tasks.clear()
             self._random = None
             self.requests.clear()
+            self._keyed.clear()
+            self.billed = 0
 
     # --- internals used by the handler --------------------------------------------------
     def _pick_fault(self) -> Fault | None:
@@ -256,6 +284,34 @@ class OpenAITestServer:
         if callable(item) and not isinstance(item, Fault):
             item = item(request)
         return item
+
+    def _claim(self, key: str) -> tuple[Reply, dict[str, Any]] | None:
+        """None: this request generates the completion of ``key`` (then :meth:`_settle`);
+        else the completion an earlier request with ``key`` generated (waited for while it
+        is being generated)."""
+        while True:
+            with self._lock:
+                entry = self._keyed.get(key)
+                if entry is None:
+                    self._keyed[key] = _Keyed()
+                    return None
+                if entry.value is not None:
+                    return entry.value
+            entry.done.wait(1.0)
+            if self._stopping.is_set():
+                raise RuntimeError("the server is stopping")
+
+    def _settle(self, key: str | None, value: tuple[Reply, dict[str, Any]] | None) -> None:
+        """A completion was generated (billed, and kept under ``key``), or, with ``value``
+        None, it was not (the key is free again)."""
+        with self._lock:
+            if value is not None:
+                self.billed += 1
+            if key is None:
+                return
+            entry = self._keyed.pop(key) if value is None else self._keyed[key]
+            entry.value = value
+        entry.done.set()
 
     def _serve_file(self, name: str, mime: str, data: bytes) -> str:
         self._files[name] = (mime, data)
@@ -452,6 +508,11 @@ class _Handler(MediaEndpoints, VendorEndpoints, BaseHTTPRequestHandler):
             self._json(400, dialect.error(400, f"Invalid request. You sent: {echoed}"))
         elif fault.kind in ("huge_body", "huge_line"):
             self._huge(fault)
+        elif fault.kind == "lost":
+            if kind == "chat":
+                self._chat(req, dialect, lost=True)
+            else:
+                self._reset()
         elif fault.kind == "cutoff" and kind == "chat":
             self._chat(req, dialect, cut=True, clean=True)
         elif fault.kind in ("truncate", "cutoff"):
@@ -495,18 +556,45 @@ class _Handler(MediaEndpoints, VendorEndpoints, BaseHTTPRequestHandler):
 
     # --- endpoints ----------------------------------------------------------------------
     def _chat(self, req: RecordedRequest, dialect: Dialect, cut: bool = False,
-              clean: bool = False) -> None:
+              clean: bool = False, lost: bool = False) -> None:
+        """A completion: generated and billed, or (cut) half of one, neither billed nor
+        kept; with an idempotency key, generated once per key and answered from then on."""
         owner = self.owner
-        item = owner._next("chat", req, peek=cut)
-        if item is None:
+        header = owner.idempotency_header
+        key = req.headers.get(header) if header and not cut else None
+        if key is not None:
+            stored = owner._claim(key)
+            if stored is not None:
+                req.replayed = True
+                if lost:
+                    self._reset()
+                else:
+                    self._answer(req, dialect, *stored)
+                return
+        try:
+            item = owner._next("chat", req, peek=cut)
+            reply: Reply | None = None if item is None else to_reply(item)
+        except BaseException:
+            owner._settle(key, None)
+            raise
+        if reply is None:
+            owner._settle(key, None)
             self._json(400, dialect.error(
                 400, f"OpenAITestServer: no scripted reply left for POST {req.path}"))
             return
-        reply: Reply = to_reply(item)
-        model = dialect.model_of(req.path, req.json)
         usage = {"prompt_tokens": _estimate(len(req.body)),
                  "completion_tokens": _estimate(len(reply.text) + len(str(reply.tool_calls)))}
         usage.update(reply.usage or {})
+        if not cut:  # generated: billed, and kept under its key, whether it arrives or not
+            owner._settle(key, (reply, usage))
+        if lost:
+            self._reset()
+            return
+        self._answer(req, dialect, reply, usage, cut, clean)
+
+    def _answer(self, req: RecordedRequest, dialect: Dialect, reply: Reply,
+                usage: dict[str, Any], cut: bool = False, clean: bool = False) -> None:
+        model = dialect.model_of(req.path, req.json)
         if dialect.wants_stream(req.path, req.query, req.headers, req.json):
             frames = dialect.stream(reply, model, usage, req.json)
             if clean:  # the first half, no finish reason, then a clean end

@@ -353,7 +353,8 @@ async function loadApprovals() {
       loadApprovals();
     } });
   const rows = a.requests.map((r) => el("tr", { "data-testid": "approval-" + r.id, class: "st-" + r.status },
-    el("td", { text: r.id }), el("td", { text: r.agent || "" }), el("td", { text: r.tool }),
+    el("td", { text: r.id }), el("td", { text: r.agent || "" }),
+    el("td", {}, el("b", { text: r.tool }), el("div", { class: "muted", text: r.call || "", "data-testid": "call-" + r.id })),
     el("td", {}, el("code", { text: r.arguments })), el("td", { text: r.status, "data-testid": "status-" + r.id }),
     el("td", { text: [r.decided_by, r.reason].filter(Boolean).join(": ") }), el("td", { text: when(r.requested) }),
     el("td", {}, r.status === "pending" ? decideBtn(r, true) : null, r.status === "pending" ? decideBtn(r, false) : null)));
