@@ -31,8 +31,10 @@ thing the Ray link knows about). It keeps the in-process rules of
   <pid>-<random>.log`` (one ``write(2)`` of one JSON line per record, on an ``O_APPEND``
   descriptor; the page cache keeps it when any process is killed). A host loads every host
   file of the run when it opens its own, so a call in flight at a crash, of the driver or of
-  the host, replays its finished model calls, retries the unfinished one and stops with
-  ``InFlightToolError`` at a side-effect tool that started without a result, as in process.
+  the host, replays its finished model calls, retries the unfinished one (under the same
+  idempotency key) and stops with ``InFlightToolError`` at a side-effect tool that started
+  without a result. Unlike in process, no approval request is filed for it: a host has no
+  run store (check, then resume with ``in_flight="rerun"``).
 
 Why a file per host process and not records shipped back with the reply: a sub-call's record
 must exist before the reply ends, while the driver may already be dead; and why not the
@@ -47,8 +49,10 @@ has read the files.
 
 Limits: calls that a remote reply makes to other agents are not journaled on their own (the
 calling reply is marked as an orchestrator and re-runs on resume, its own model and tool
-calls answered from the record); the hosts must reach the run directory's file system (one
-machine, or a shared mount), also with a PostgreSQL journal.
+calls answered from the record); the run store's ``durable_*`` copy is read from
+``journal.log``, so the sub-calls of Ray agents are only in the host files; the hosts must
+reach the run directory's file system (one machine, or a shared mount), also with a
+PostgreSQL journal.
 """
 
 from __future__ import annotations
