@@ -375,3 +375,20 @@ def test_a_journal_recorded_with_content_fingerprints_still_resumes(tmp_path: Pa
     assert len(old) == 24
     assert same_input(old, m, "pA#1")
     assert not same_input(old, ac.Msg("A", "other"), "pA#1")
+
+
+@pytest.mark.parametrize("rid", ["../../evil", "/etc", "a/b", ".hidden", "", "x" * 200])
+def test_a_resume_id_that_is_a_path_is_refused_before_anything_is_created(tmp_path: Path, rid):
+    """A run id names a directory under run_dir: a path (or a typo) creates nothing."""
+    runs = tmp_path / "deep" / "runs"
+    with pytest.raises(ConfigError) as info:
+        ac.init(run_dir=runs, resume=rid, logger_level="ERROR")
+    assert info.value.field == "resume"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []
+
+
+def test_resuming_an_unknown_run_creates_no_directory(tmp_path: Path):
+    with pytest.raises(ConfigError) as info:
+        ac.init(run_dir=tmp_path / "runs", resume="20261203-000000-abcdef", logger_level="ERROR")
+    assert info.value.field == "resume" and "no durable record" in str(info.value)
+    assert not (tmp_path / "runs").exists()
