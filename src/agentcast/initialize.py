@@ -50,13 +50,20 @@ def init(
     """
     from agentcast.durable.session import resume_from_env
 
-    resume = resume or resume_from_env()
+    if resume is None:
+        resume = resume_from_env()
     if resume is not None:
+        from agentcast.observe.run import check_run_id
+
         durable = True
-        observe_options["run_id"] = resume
+        observe_options["run_id"] = check_run_id(resume, "resume")
     if durable and run_dir is None:
         raise ConfigError("durable runs are recorded in the run store: pass run_dir= "
                           "(for example 'runs'), not None", field="run_dir")
+    if resume is not None and durable_url is None and run_dir is not None:  # before any mkdir
+        from agentcast.durable.session import check_resumable
+
+        check_resumable(run_dir, resume)
     from agentcast.agents.base import settings
     from agentcast.models.registry import load_model_configs
     from agentcast.runtime.scheduler import get_runtime

@@ -375,3 +375,58 @@ def test_a_journal_recorded_with_content_fingerprints_still_resumes(tmp_path: Pa
     assert len(old) == 24
     assert same_input(old, m, "pA#1")
     assert not same_input(old, ac.Msg("A", "other"), "pA#1")
+
+
+@pytest.mark.parametrize("rid", ["../../evil", "/etc", "a/b", ".hidden", "", "x" * 200])
+def test_a_resume_id_that_is_a_path_is_refused_before_anything_is_created(tmp_path: Path, rid):
+    """A run id names a directory under run_dir: a path (or a typo) creates nothing."""
+    runs = tmp_path / "deep" / "runs"
+    with pytest.raises(ConfigError) as info:
+        ac.init(run_dir=runs, resume=rid, logger_level="ERROR")
+    assert info.value.field == "resume"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []
+
+
+def test_resuming_an_unknown_run_creates_no_directory(tmp_path: Path):
+    with pytest.raises(ConfigError) as info:
+        ac.init(run_dir=tmp_path / "runs", resume="20261203-000000-abcdef", logger_level="ERROR")
+    assert info.value.field == "resume" and "no durable record" in str(info.value)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_journal_that_is_a_symlink_is_refused(tmp_path: Path):
+    """A planted link would make the run write to, and trust, another file."""
+    from agentcast.durable.journal import Journal
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "journal.log").symlink_to(victim)
+    with pytest.raises(ConfigError):
+        Journal(tmp_path / "run", "r1")
+    assert victim.read_text() == "precious"
+
+
+def test_a_journal_written_as_json_lines_resumes_and_is_rewritten(tmp_path: Path):
+    """A journal of agentcast before format 2 (JSON lines, content digests, wire dicts)."""
+    from agentcast.durable.journal import MAGIC, Journal
+    from agentcast.durable.replay import msg_fingerprint
+
+    rid = "20261201-120000-abcdef"
+    said = ac.Msg("user", "hi", role="user")
+    answer = ac.Msg("A", "recorded answer")
+    lines = [["run", rid, 7, 1.0],
+             ["c", "A", 1, digest(msg_fingerprint(said)), 1, {"t": "msg", "v": answer.to_dict()},
+              {"base": 0, "add": [said.to_dict(), answer.to_dict()]}]]
+    (tmp_path / rid).mkdir()
+    (tmp_path / rid / "journal.log").write_bytes(
+        b"".join(json.dumps(r).encode() + b"\n" for r in lines) + b"\0" * 64)
+    ac.init(run_dir=tmp_path, resume=rid, logger_level="ERROR")
+    a = ac.DialogAgent("A", model=FunctionModel(lambda m: "live answer"))
+    out = a(said)
+    assert out.content == "recorded answer" and out.id == answer.id
+    assert [m.content for m in a.memory.get()] == ["hi", "recorded answer"]
+    stop()
+    assert (tmp_path / rid / "journal.log").read_bytes().startswith(MAGIC)
+    kinds = [rec[0] for _, rec in Journal.read_records(tmp_path / rid / "journal.log")]
+    assert kinds == ["run", "c", "resume"]

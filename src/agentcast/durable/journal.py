@@ -134,10 +134,15 @@ class Journal:
         self.seed: int | None = None
         self.resumes = 0
         self._lock = threading.Lock()
+        if self.path.is_symlink():  # it would write (and trust) whatever the link points to
+            from agentcast.exceptions import ConfigError
+
+            raise ConfigError(f"{self.path} is a symbolic link; a journal must be a plain "
+                              "file of the run directory", field="run_dir")
         if self.path.exists():
             self._load()
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         self._end = self._used  # append after what was loaded (a torn tail is overwritten)
         self._size = 0
         self._map: mmap.mmap | None = None
@@ -330,7 +335,9 @@ def _encode(rec: Any) -> bytes:
 def _rewrite(path: Path, records: list[Any]) -> None:
     """Replace the journal at ``path`` with ``records`` in this format (all or nothing)."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    tmp.unlink(missing_ok=True)  # a leftover of a crash mid-rewrite (or a planted link)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as f:
         f.write(MAGIC)
         for rec in records:
             data = _encode(rec)

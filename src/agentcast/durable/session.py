@@ -52,6 +52,16 @@ def start(run: Any, *, resume: bool, seed: int | None = None, in_flight: str = "
     return durable
 
 
+def check_resumable(run_dir: str | Path, run_id: str) -> None:
+    """Refuse, before anything is created, to resume a run the run dir holds no record of."""
+    from agentcast.exceptions import ConfigError
+
+    directory = Path(run_dir) / run_id
+    if not Journal.exists(directory):
+        raise ConfigError(f"there is no durable record of run {run_id!r} in {directory}: "
+                          "check the run id and run_dir", field="resume")
+
+
 def stop(drain_timeout: float = 30.0) -> None:
     """Stop journaling (the run ended, or a new one starts). Calls already sent are finished
     first (bounded by ``drain_timeout``), so none of them runs later against another record."""
@@ -91,4 +101,4 @@ def resume_from_env() -> str | None:
     return os.environ.get(RESUME_ENV) or None
 
 
-__all__ = ["RESUME_ENV", "active", "resume_from_env", "start", "stop"]
+__all__ = ["RESUME_ENV", "active", "check_resumable", "resume_from_env", "start", "stop"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,6 +27,26 @@ _current: Run | None = None
 _last: Run | None = None
 _lock = threading.Lock()
 _atexit_registered = False
+
+
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def valid_run_id(run_id: Any) -> bool:
+    """A run id names a directory under the run dir: letters, digits, ``.``, ``_``, ``-``,
+    not starting with a dot and with no ``..`` (so never a path, absolute or relative)."""
+    return isinstance(run_id, str) and bool(_RUN_ID.fullmatch(run_id)) and ".." not in run_id
+
+
+def check_run_id(run_id: Any, field: str = "run_id") -> str:
+    """``run_id`` if :func:`valid_run_id`, else a ConfigError naming ``field``."""
+    if not valid_run_id(run_id):
+        from agentcast.exceptions import ConfigError
+
+        raise ConfigError(f"{field} must be a run id like '20261203-071242-7d2078' (letters, "
+                          f"digits, '.', '_', '-'; no path), got {str(run_id)[:80]!r}",
+                          field=field)
+    return run_id
 
 
 def new_run_id() -> str:
@@ -160,6 +181,8 @@ def start_run(
     """
     global _current, _last, _atexit_registered
     parse_level(logger_level)  # a bad level fails before anything is created
+    if run_id is not None:
+        check_run_id(run_id)
     end_run()
     rid = run_id or new_run_id()
     directory: Path | None = None
@@ -226,4 +249,5 @@ def last_run() -> Run | None:
     return _current or _last
 
 
-__all__ = ["Run", "current_run", "end_run", "last_run", "new_run_id", "start_run"]
+__all__ = ["Run", "check_run_id", "current_run", "end_run", "last_run", "new_run_id",
+           "start_run", "valid_run_id"]

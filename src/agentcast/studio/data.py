@@ -11,25 +11,19 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from agentcast.observe import query
+from agentcast.observe.run import valid_run_id
 from agentcast.studio.inbox import Inbox
 
-RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _EXTRA_TYPES = {".webp": "image/webp", ".m4a": "audio/mp4", ".flac": "audio/flac",
                 ".opus": "audio/opus", ".wav": "audio/wav", ".mp3": "audio/mpeg",
                 ".ogg": "audio/ogg", ".weba": "audio/webm", ".webm": "video/webm",
                 ".mp4": "video/mp4", ".svg": "image/svg+xml"}
 SLACK = 0.05  # seconds of clock slack when matching calls to replies
-
-
-def valid_run_id(run_id: str) -> bool:
-    """Run ids name a directory: no separators, no dot-dot, no glob characters."""
-    return bool(RUN_ID.match(run_id)) and ".." not in run_id
 
 
 @lru_cache(maxsize=256)
