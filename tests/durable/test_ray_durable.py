@@ -178,6 +178,27 @@ def test_host_killed_inside_a_side_effect_tool_stops_instead_of_sending_twice(
     assert [m.content for m in mailer.memory.get()] == ["Mail Bob.", out]
 
 
+def test_host_records_later_sessions_win_torn_lines_and_links_are_skipped(tmp_path):
+    from agentcast.durable.remote import HOSTS, read_host_records
+
+    hosts = tmp_path / HOSTS
+    hosts.mkdir()
+    (hosts / "001-1-a.log").write_text(
+        '["c", "Bob", 1, "d1", 0, {"t": "raw", "v": "old"}, {}]\n'
+        '["s", "Bob", 2, "tool", 1, "t1", 1, {"status": "success"}]\n')
+    (hosts / "002-2-b.log").write_text(
+        '["c", "Bob", 1, "d1", 0, {"t": "raw", "v": "new"}, {}]\n'
+        '["s", "Bob", 2, "tool", 1, "t1", 0, null]\n'
+        '["s", "Bob", 2, "model", 1, "m1", 1, {"te')  # cut short by a kill
+    other = tmp_path / "elsewhere.log"
+    other.write_text('["c", "Eve", 1, "x", 0, {"t": "none"}, {}]\n')
+    (hosts / "003-3-c.log").symlink_to(other)
+    calls, subs = read_host_records(tmp_path)
+    assert list(calls) == [("Bob", 1)] and calls[("Bob", 1)].result["v"] == "new"
+    assert subs[("Bob", 2, "tool", 1)].done  # a finished tool is never un-finished
+    assert ("Bob", 2, "model", 1) not in subs
+
+
 # --- the driver killed by SIGKILL at several points, then resumed ---------------------------
 def run_workflow(tmp: Path, server: OpenAITestServer, kill_model: int = 0,
                  **env: str) -> tuple[int, dict | None, int]:

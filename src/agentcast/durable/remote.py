@@ -292,9 +292,15 @@ class HostJournal:
         self.inputs: dict[int, tuple[str, str]] = {}
         _, self.subcalls = read_host_records(self.dir)
         folder = self.dir / HOSTS
+        if folder.is_symlink():  # it would write (and trust) whatever the link points to
+            from agentcast.exceptions import ConfigError
+
+            raise ConfigError(f"{folder} is a symbolic link; the host journals must be in "
+                              "the run directory", field="run_dir")
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{session}-{os.getpid()}-{os.urandom(4).hex()}.log"
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
+                           | os.O_NOFOLLOW, 0o600)
         self._lock = threading.Lock()
         self._notes: dict[tuple[str, int], tuple[Any, dict[str, Any]]] = {}
 
@@ -338,9 +344,11 @@ def read_host_records(directory: Path) -> tuple[dict[tuple[str, int], CallRecord
     calls: dict[tuple[str, int], CallRecord] = {}
     subs: dict[tuple[str, int, str, int], SubRecord] = {}
     folder = directory / HOSTS
-    if not folder.is_dir():
+    if not folder.is_dir() or folder.is_symlink():
         return calls, subs
     for path in sorted(folder.glob("*.log")):
+        if path.is_symlink():  # never trust what a link points to
+            continue
         for line in path.read_bytes().split(b"\n"):
             try:
                 rec = json.loads(line) if line else None
