@@ -178,6 +178,32 @@ def test_host_killed_inside_a_side_effect_tool_stops_instead_of_sending_twice(
     assert [m.content for m in mailer.memory.get()] == ["Mail Bob.", out]
 
 
+def test_a_host_asks_in_the_run_store_and_an_approval_runs_the_tool_once_more(
+        tmp_path, server, ray_cluster):
+    """The same crash inside a host's tool: the stop names an approval request filed in the
+    driver's run store; approved (twice), the resumed run sends the mail once more."""
+    from agentcast.durable import approve, list_requests
+
+    log = tmp_path / "mail.log"
+    run_id = start(tmp_path / "runs", durable=True)
+    mailer = Mailer("Mailer", server.base_url, str(log)).to_dist(host=AgentHost())
+    with pytest.raises(ac.AgentCallError) as info:
+        mailer(ac.Msg("user", "Mail Bob.", role="user")).content
+    err = info.value.original
+    assert isinstance(err, InFlightToolError) and err.request_id
+    (req,) = list_requests(tmp_path / "runs", status="pending")
+    assert req["id"] == err.request_id and req["tool"] == "send_mail"
+    assert req["run_id"] == run_id and req["agent"] == "Mailer"
+    approve(err.request_id, run_dir=tmp_path / "runs", by="ops")
+    approve(err.request_id, run_dir=tmp_path / "runs", by="ops")
+    start(tmp_path / "runs", resume=run_id)
+    mailer = Mailer("Mailer", server.base_url, str(log)).to_dist(host=AgentHost())
+    assert mailer(ac.Msg("user", "Mail Bob.", role="user")).content.endswith("/ sent to bob")
+    assert log.read_text().split() == ["bob", "bob"]  # once before the crash, once approved
+    (row,) = list_requests(tmp_path / "runs")
+    assert row["status"] == "executed"
+
+
 def test_host_records_later_sessions_win_torn_lines_and_links_are_skipped(tmp_path):
     from agentcast.durable.remote import HOSTS, read_host_records
 

@@ -130,28 +130,32 @@ def list_requests(run_dir: str | Path = "runs", status: str | None = None
 
 async def gated(tool: str, arguments: Any, *, agent: str | None, ttl: float | None,
                 wait: float, run: Callable[[], Awaitable[Any]], call: str | None = None,
-                pending: Callable[[str], Exception] | None = None) -> Any:
+                pending: Callable[[str], Exception] | None = None,
+                store: tuple[Path, str] | None = None) -> Any:
     """Run ``run()`` once its exact call is approved; see the module docstring.
 
     ``call`` names what is asked (default: the tool call's position in the agent call);
     ``pending(request_id)`` is the error that stops the run while nobody has decided
-    (default: :class:`~agentcast.exceptions.ApprovalPending`)."""
+    (default: :class:`~agentcast.exceptions.ApprovalPending`); ``store`` is the run store
+    and run id to ask in (default: this process's run; a Ray host gives its driver's)."""
     from agentcast.durable.replay import current_scope
     from agentcast.exceptions import ApprovalPending, ConfigError, InFlightToolError
     from agentcast.observe.run import current_run
     from agentcast.tools.response import ToolResponse, ToolStatus
 
-    run_ = current_run()
-    if run_ is None or run_.dir is None:
-        raise ConfigError(f"tool {tool!r} requires approval, which is recorded in the run "
-                          "store: call ac.init(run_dir=..., durable=True) first",
-                          field="requires_approval")
-    db = Path(run_.dir) / DB_NAME
+    if store is None:
+        run_ = current_run()
+        if run_ is None or run_.dir is None:
+            raise ConfigError(f"tool {tool!r} requires approval, which is recorded in the "
+                              "run store: call ac.init(run_dir=..., durable=True) first",
+                              field="requires_approval")
+        store = (Path(run_.dir) / DB_NAME, run_.id)
+    db, run_id = store
     scope = current_scope()
     if call is None:
         call = f"{scope.agent}#{scope.seq}/{tool}{scope.count('tool')}" if scope \
             else f"{agent}/{tool}"
-    row = await asyncio.to_thread(request, db, run_id=run_.id, tool=tool, arguments=arguments,
+    row = await asyncio.to_thread(request, db, run_id=run_id, tool=tool, arguments=arguments,
                                   agent=agent, call=call, ttl=ttl)
     deadline = time.monotonic() + wait
     while row["status"] == "pending" and time.monotonic() < deadline:
@@ -161,7 +165,7 @@ async def gated(tool: str, arguments: Any, *, agent: str | None, ttl: float | No
     if status == "pending":
         if pending is not None:
             raise pending(row["id"])
-        raise ApprovalPending(row["id"], tool, arguments, run_.id)
+        raise ApprovalPending(row["id"], tool, arguments, run_id)
     if status == "expired":
         return ToolResponse.error(f"the request to run {tool!r} expired before anyone "
                                   "approved it")
@@ -176,7 +180,7 @@ async def gated(tool: str, arguments: Any, *, agent: str | None, ttl: float | No
         return ToolResponse(ToolStatus(r["status"]), r["content"], r.get("urls"))
     if not await asyncio.to_thread(_claim, db, row["id"]):  # someone else runs it
         return await gated(tool, arguments, agent=agent, ttl=ttl, wait=wait, run=run,
-                           call=call, pending=pending)
+                           call=call, pending=pending, store=store)
     response = await run()
     await asyncio.to_thread(_finish, db, row["id"], response.to_dict())
     return response

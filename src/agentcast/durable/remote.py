@@ -32,9 +32,9 @@ thing the Ray link knows about). It keeps the in-process rules of
   descriptor; the page cache keeps it when any process is killed). A host loads every host
   file of the run when it opens its own, so a call in flight at a crash, of the driver or of
   the host, replays its finished model calls, retries the unfinished one (under the same
-  idempotency key) and stops with ``InFlightToolError`` at a side-effect tool that started
-  without a result. Unlike in process, no approval request is filed for it: a host has no
-  run store (check, then resume with ``in_flight="rerun"``).
+  idempotency key) and stops and asks at a side-effect tool that started without a result:
+  as in process, an approval request, filed in the run directory's store (which a host
+  reaches, as it reaches the host files), named by the ``InFlightToolError``.
 
 Why a file per host process and not records shipped back with the reply: a sub-call's record
 must exist before the reply ends, while the driver may already be dead; and why not the
@@ -68,14 +68,13 @@ from typing import Any
 from agentcast import hooks
 from agentcast.durable.journal import CallRecord, SubRecord
 from agentcast.durable.replay import (
-    CallScope,
     Durable,
     current_scope,
     encode_result,
     input_digest,
     same_input,
 )
-from agentcast.exceptions import DivergenceError, InFlightToolError
+from agentcast.exceptions import DivergenceError
 from agentcast.runtime.ray_host import Answer, Envelope
 
 HOSTS = "hosts"  # the run directory's folder of host journals
@@ -244,12 +243,12 @@ class HostDurable(Durable):
         if scope is not None:  # the reply calls other agents: it re-runs on resume
             scope.nested = True
 
-    async def _ask_in_flight(self, scope: CallScope, k: int, name: str, arguments: Any,
-                             dg: str, run: Callable[[], Awaitable[Any]]) -> Any:
-        """A side-effect tool in flight at a crash, in a host: the run stops. (A host has no
-        run store to file an approval request in: check, then resume with
-        ``in_flight="rerun"``.)"""
-        raise InFlightToolError(name, arguments, f"{scope.agent}#{scope.seq}")
+    def approvals_store(self) -> tuple[Path, str] | None:
+        """A side-effect tool in flight at a crash, in a host, asks in the driver's run store
+        (hosts reach the run directory: see the module docstring)."""
+        from agentcast.durable.approvals import DB_NAME
+
+        return (Path(self.records.dir) / DB_NAME, self.records.run_id)
 
     def _recorded(self, actor: Any, env: DurableCall) -> Any:
         assert env.replay is not None

@@ -31,6 +31,7 @@ import logging
 import random as _random
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from agentcast.durable.journal import (
@@ -455,6 +456,10 @@ class Durable:
                                     result=response.to_dict())
         return response
 
+    def approvals_store(self) -> tuple[Path, str] | None:
+        """Where this process files approval requests: None for the run of this process."""
+        return None
+
     async def _ask_in_flight(self, scope: CallScope, k: int, name: str, arguments: Any,
                              dg: str, run: Callable[[], Awaitable[Any]]) -> Any:
         """A side-effecting tool that was in flight at the crash: the run stops and asks.
@@ -474,7 +479,7 @@ class Durable:
         response = await gated(name, arguments, agent=scope.agent, ttl=None, wait=0.0, run=run,
                                call=f"{here}/tool{k} (in flight when the run stopped: it "
                                     "may have acted; approve to run it again)",
-                               pending=pending)
+                               pending=pending, store=self.approvals_store())
         self.journal.record_subcall(scope.agent, scope.seq, "tool", k, dg, done=True,
                                     result=response.to_dict())
         return response
