@@ -323,6 +323,9 @@ class ApprovalPending(RunError):
         self.arguments = arguments
         self.run_id = run_id
 
+    def __reduce__(self) -> Any:  # crosses from a Ray host intact
+        return (type(self), (self.request_id, self.tool, self.arguments, self.run_id))
+
 
 # --- errors for the model -------------------------------------------------------------
 class ModelFacingError(AgentcastError):

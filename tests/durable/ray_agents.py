@@ -85,3 +85,31 @@ class Primed(ServedDialog):
     def __init__(self, name: str, url: str) -> None:
         super().__init__(name, url)
         self.memory.add(ac.Msg("system", "primed", role="system"))
+
+
+class Payer(ServedDialog):
+    """Asks its model, then pays with a tool that needs a person's approval of each exact
+    call; every payment made is a line in ``log``."""
+
+    def __init__(self, name: str, url: str, log: str) -> None:
+        super().__init__(name, url)
+        self.log = log
+
+    async def reply(self, x: Any) -> Any:
+        from agentcast.models.base import ToolCall
+
+        log = self.log
+
+        def pay(to: str, amount: int) -> str:
+            """Send money."""
+            with open(log, "a") as f:
+                f.write(f"{to} {amount}\n")
+            return f"paid {amount} to {to}"
+
+        said = await self.call_model(self.remember_and_prompt(x))
+        tools = ac.Toolkit()
+        tools.add_tool(pay, requires_approval=True)
+        r = await tools.call(ToolCall("1", "pay", {"to": "bob", "amount": 5}), agent=self.name)
+        out = ac.Msg(self.name, f"{said.text} / {r.text()}")
+        self.memory.add(out)
+        return out

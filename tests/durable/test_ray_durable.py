@@ -20,12 +20,12 @@ import pytest
 
 import agentcast as ac
 from agentcast.durable import stop
-from agentcast.exceptions import DivergenceError, InFlightToolError
+from agentcast.exceptions import ApprovalPending, DivergenceError, InFlightToolError
 from agentcast.observe.run import current_run, end_run
 from agentcast.runtime.ray_backend import AgentHost
 from agentcast.testing.openai_server import OpenAITestServer
 
-from .ray_agents import Mailer, Primed, ServedDialog, answer
+from .ray_agents import Mailer, Payer, Primed, ServedDialog, answer
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(600)]
 HERE = Path(__file__).parent
@@ -202,6 +202,31 @@ def test_a_host_asks_in_the_run_store_and_an_approval_runs_the_tool_once_more(
     assert log.read_text().split() == ["bob", "bob"]  # once before the crash, once approved
     (row,) = list_requests(tmp_path / "runs")
     assert row["status"] == "executed"
+
+
+def test_a_ray_agents_tool_that_requires_approval_pauses_and_runs_once_approved(
+        tmp_path, server, ray_cluster):
+    """Approval gates hold on Ray too: the host files the request in the run store; the run
+    stops; approved, the resumed run pays once, its model call answered from the record."""
+    from agentcast.durable import approve, list_requests
+
+    log = tmp_path / "paid.log"
+    run_id = start(tmp_path / "runs", durable=True)
+    n0 = len(server.requests)
+    payer = Payer("Payer", server.base_url, str(log)).to_dist(host=AgentHost())
+    with pytest.raises(ac.AgentCallError) as info:
+        payer(ac.Msg("user", "Pay Bob.", role="user")).content
+    err = info.value.original
+    assert isinstance(err, ApprovalPending), err
+    (req,) = list_requests(tmp_path / "runs", status="pending")
+    assert req["id"] == err.request_id and req["tool"] == "pay" and req["run_id"] == run_id
+    assert not log.exists()
+    approve(err.request_id, run_dir=tmp_path / "runs", by="ops")
+    start(tmp_path / "runs", resume=run_id)
+    payer = Payer("Payer", server.base_url, str(log)).to_dist(host=AgentHost())
+    assert payer(ac.Msg("user", "Pay Bob.", role="user")).content.endswith("paid 5 to bob")
+    assert log.read_text().split("\n")[:-1] == ["bob 5"]
+    assert len(server.requests) == n0 + 1  # the model call before the pause, not again
 
 
 def test_host_records_later_sessions_win_torn_lines_and_links_are_skipped(tmp_path):

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from agentcast import hooks
 from agentcast.durable.journal import digest
 
 SCHEMA = """
@@ -143,6 +144,8 @@ async def gated(tool: str, arguments: Any, *, agent: str | None, ttl: float | No
     from agentcast.observe.run import current_run
     from agentcast.tools.response import ToolResponse, ToolStatus
 
+    if store is None and hooks.durable is not None:  # a Ray host asks in its driver's store
+        store = hooks.durable.approvals_store()
     if store is None:
         run_ = current_run()
         if run_ is None or run_.dir is None:
