@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from agentcast.durable.journal import Journal
-from agentcast.models.idempotency import call_key
+from agentcast.models.idempotency import idempotency_call_key as call_key
 from agentcast.testing import OpenAITestServer
 
 HERE = Path(__file__).parent

@@ -108,7 +108,7 @@ class Remote:
                 journal.subcalls[skey] = sub
 
 
-def call(durable: Durable, proxy: Any, x: Any) -> Any:
+def call_remote_agent(durable: Durable, proxy: Any, x: Any) -> Any:
     """``proxy(x)`` in a durable run: numbered and positioned here, answered from the record
     when it has the call, else sent to the host wrapped in a :class:`DurableCall`."""
     from agentcast.runtime.ray_link import RemotePlaceholder
@@ -366,5 +366,5 @@ def read_host_records(directory: Path) -> tuple[dict[tuple[str, int], CallRecord
     return calls, subs
 
 
-__all__ = ["HOSTS", "DurableCall", "HostDurable", "HostJournal", "Remote", "call",
+__all__ = ["HOSTS", "DurableCall", "HostDurable", "HostJournal", "Remote", "call_remote_agent",
            "host_durable", "read_host_records"]

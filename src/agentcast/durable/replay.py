@@ -349,9 +349,9 @@ class Durable:
 
     def remote_call(self, proxy: Any, x: Any) -> Any:
         """A call of an agent on Ray, journaled here: see :mod:`agentcast.durable.remote`."""
-        from agentcast.durable.remote import call
+        from agentcast.durable.remote import call_remote_agent
 
-        return call(self, proxy, x)
+        return call_remote_agent(self, proxy, x)
 
     def take_position(self, agent: str, seq: int) -> tuple[int, Any]:
         """The position of call ``agent#seq`` among messages from outside and what was sent
@@ -415,7 +415,7 @@ class Durable:
             return response
         # not recorded, or in flight at a crash: models are retried, under the key the
         # killed attempt sent, so a server that honours keys answers it without billing twice
-        with idempotency.bound(idempotency.call_key(self.journal.run_id, scope.agent,
+        with idempotency.bind_call_key(idempotency.idempotency_call_key(self.journal.run_id, scope.agent,
                                                     scope.seq, k)):
             response = await run()
         self.journal.record_subcall(scope.agent, scope.seq, "model", k, dg, done=True,

@@ -198,7 +198,7 @@ def _ssl_context() -> Any:
 def _post_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
     """A POST's headers, with the idempotency key of the request being sent, if it has one
     (set by the call layer for models configured to take keys: models/idempotency.py)."""
-    sent = idempotency.current()
+    sent = idempotency.idempotency_header_now()
     if sent is None:
         return dict(headers or {})
     return {**(headers or {}), sent[0]: sent[1]}

@@ -152,11 +152,11 @@ async def _keyed(model: ChatModelBase, messages: Sequence[Msg],
     from agentcast.models.retry import request_with_retries
 
     header = model.idempotency_header
-    key = idempotency.next_key(model.idempotency_keys == "always")
+    key = idempotency.next_idempotency_key(model.idempotency_keys == "always")
     if header is None or key is None:
         return await request_with_retries(model, messages, tools, options.on_chunk,
                                           provider_args, options.retry)
-    with idempotency.sending(header, key):
+    with idempotency.sending_idempotency_key(header, key):
         return await request_with_retries(model, messages, tools, options.on_chunk,
                                           provider_args, options.retry)
 

@@ -11,7 +11,7 @@ honour one). Models without it never reach this module: one attribute check per 
 Where a key comes from:
 
 - **in a durable run**: from the journal's position of the model call (run id, agent, call
-  number, sub-call number; ``durable/replay.py`` binds it with :func:`bound`) and the
+  number, sub-call number; ``durable/replay.py`` binds it with :func:`bind_call_key`) and the
   request's number within that call (a re-ask or a fallback is a new request). So the
   resumed call after a crash sends the key its killed predecessor sent; another run never
   does;
@@ -19,8 +19,9 @@ Where a key comes from:
   logical request (then agentcast's own retries share it, a crash does not).
 
 The call layer (``models/call.py``) takes one key per request and holds it, with the header
-name, for all the request's attempts (:func:`sending`); the HTTP transport adds it to each
-POST it sends meanwhile (``models/_http.py``). Imports nothing from agentcast.
+name, for all the request's attempts (:func:`sending_idempotency_key`); the HTTP transport
+adds it to each POST it sends meanwhile (``models/_http.py``). Imports nothing from
+agentcast.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ _sent: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
     "agentcast_idempotency_header", default=None)
 
 
-def call_key(run_id: str, agent: str, seq: int, k: int) -> str:
+def idempotency_call_key(run_id: str, agent: str, seq: int, k: int) -> str:
     """The stable key of model call ``k`` of call ``agent#seq`` in run ``run_id``: plain
     ASCII whatever the agent's name, and revealing none of it."""
     h = hashlib.sha256(f"{run_id}\x00{agent}\x00{seq}\x00{k}".encode()).hexdigest()
@@ -58,7 +59,7 @@ def call_key(run_id: str, agent: str, seq: int, k: int) -> str:
 
 
 @contextlib.contextmanager
-def bound(base: str) -> Iterator[None]:
+def bind_call_key(base: str) -> Iterator[None]:
     """Requests made inside take their keys from ``base`` (a durable model call's)."""
     token = _call.set(_CallKey(base))
     try:
@@ -67,7 +68,7 @@ def bound(base: str) -> Iterator[None]:
         _call.reset(token)
 
 
-def next_key(always: bool) -> str | None:
+def next_idempotency_key(always: bool) -> str | None:
     """The key of the next logical request: the bound call's next one, a random one when
     ``always``, else None (no key)."""
     call = _call.get()
@@ -78,7 +79,7 @@ def next_key(always: bool) -> str | None:
 
 
 @contextlib.contextmanager
-def sending(header: str, key: str) -> Iterator[None]:
+def sending_idempotency_key(header: str, key: str) -> Iterator[None]:
     """Every attempt made inside (agentcast's retries included) carries ``header: key``."""
     token = _sent.set((header, key))
     try:
@@ -87,9 +88,10 @@ def sending(header: str, key: str) -> Iterator[None]:
         _sent.reset(token)
 
 
-def current() -> tuple[str, str] | None:
+def idempotency_header_now() -> tuple[str, str] | None:
     """The (header, key) the request being sent carries, if any."""
     return _sent.get()
 
 
-__all__ = ["KEY_MODES", "bound", "call_key", "current", "next_key", "sending"]
+__all__ = ["KEY_MODES", "bind_call_key", "idempotency_call_key", "idempotency_header_now",
+           "next_idempotency_key", "sending_idempotency_key"]
