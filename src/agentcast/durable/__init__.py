@@ -17,46 +17,46 @@ from typing import TYPE_CHECKING
 from agentcast._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from agentcast.durable.replay import Durable as Durable
-    from agentcast.durable.journal import Journal as Journal
-    from agentcast.durable.session import RESUME_ENV as RESUME_ENV
-    from agentcast.durable.rand import RunRandom as RunRandom
-    from agentcast.durable.session import active as active
     from agentcast.durable.approvals import approve as approve
     from agentcast.durable.approvals import decide as decide
     from agentcast.durable.approvals import deny as deny
+    from agentcast.durable.approvals import gated as gated
     from agentcast.durable.approvals import list_requests as list_requests
+    from agentcast.durable.approvals import request as request
+    from agentcast.durable.budgets import call_with_budget_actions as call_with_budget_actions
+    from agentcast.durable.journal import CallRecord as CallRecord
+    from agentcast.durable.journal import Journal as Journal
+    from agentcast.durable.journal import SubRecord as SubRecord
+    from agentcast.durable.journal import digest as digest
+    from agentcast.durable.journal import msg_from_record as msg_from_record
+    from agentcast.durable.journal import msg_record as msg_record
+    from agentcast.durable.journal import readable as readable
+    from agentcast.durable.pg_journal import PgJournal as PgJournal
+    from agentcast.durable.rand import RunRandom as RunRandom
+    from agentcast.durable.remote import DurableCall as DurableCall
+    from agentcast.durable.remote import HostDurable as HostDurable
+    from agentcast.durable.remote import HostJournal as HostJournal
+    from agentcast.durable.remote import Remote as Remote
+    from agentcast.durable.remote import call_remote_agent as call_remote_agent
+    from agentcast.durable.remote import host_durable as host_durable
+    from agentcast.durable.remote import read_host_records as read_host_records
+    from agentcast.durable.replay import CallScope as CallScope
+    from agentcast.durable.replay import Durable as Durable
+    from agentcast.durable.replay import current_scope as current_scope
+    from agentcast.durable.replay import decode_model_response as decode_model_response
+    from agentcast.durable.replay import decode_result as decode_result
+    from agentcast.durable.replay import encode_model_response as encode_model_response
+    from agentcast.durable.replay import encode_result as encode_result
+    from agentcast.durable.replay import input_digest as input_digest
+    from agentcast.durable.replay import journaled_model_call as journaled_model_call
+    from agentcast.durable.replay import msg_fingerprint as msg_fingerprint
+    from agentcast.durable.replay import same_input as same_input
+    from agentcast.durable.session import RESUME_ENV as RESUME_ENV
+    from agentcast.durable.session import active as active
+    from agentcast.durable.session import check_resumable as check_resumable
     from agentcast.durable.session import resume_from_env as resume_from_env
     from agentcast.durable.session import start as start
     from agentcast.durable.session import stop as stop
-    from agentcast.durable.approvals import request as request
-    from agentcast.durable.approvals import gated as gated
-    from agentcast.durable.budgets import call_with_budget_actions as call_with_budget_actions
-    from agentcast.durable.journal import digest as digest
-    from agentcast.durable.journal import CallRecord as CallRecord
-    from agentcast.durable.journal import SubRecord as SubRecord
-    from agentcast.durable.replay import CallScope as CallScope
-    from agentcast.durable.replay import current_scope as current_scope
-    from agentcast.durable.replay import msg_fingerprint as msg_fingerprint
-    from agentcast.durable.replay import encode_result as encode_result
-    from agentcast.durable.replay import decode_result as decode_result
-    from agentcast.durable.replay import encode_model_response as encode_model_response
-    from agentcast.durable.replay import decode_model_response as decode_model_response
-    from agentcast.durable.replay import journaled_model_call as journaled_model_call
-    from agentcast.durable.pg_journal import PgJournal as PgJournal
-    from agentcast.durable.journal import msg_record as msg_record
-    from agentcast.durable.journal import msg_from_record as msg_from_record
-    from agentcast.durable.journal import readable as readable
-    from agentcast.durable.remote import Remote as Remote
-    from agentcast.durable.remote import call_remote_agent as call_remote_agent
-    from agentcast.durable.remote import DurableCall as DurableCall
-    from agentcast.durable.remote import host_durable as host_durable
-    from agentcast.durable.remote import HostDurable as HostDurable
-    from agentcast.durable.remote import HostJournal as HostJournal
-    from agentcast.durable.remote import read_host_records as read_host_records
-    from agentcast.durable.replay import input_digest as input_digest
-    from agentcast.durable.replay import same_input as same_input
-    from agentcast.durable.session import check_resumable as check_resumable
 
 # public name -> module that defines it (one line each; keep the three lists in step)
 _EXPORTS: dict[str, str] = {
@@ -103,46 +103,46 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
-    "Durable",
-    "Journal",
     "RESUME_ENV",
-    "RunRandom",
-    "active",
-    "approve",
-    "decide",
-    "deny",
-    "list_requests",
-    "resume_from_env",
-    "start",
-    "stop",
-    "request",
-    "gated",
-    "call_with_budget_actions",
-    "digest",
     "CallRecord",
-    "SubRecord",
     "CallScope",
-    "current_scope",
-    "msg_fingerprint",
-    "encode_result",
-    "decode_result",
-    "encode_model_response",
-    "decode_model_response",
-    "journaled_model_call",
-    "PgJournal",
-    "msg_record",
-    "msg_from_record",
-    "readable",
-    "Remote",
-    "call_remote_agent",
+    "Durable",
     "DurableCall",
-    "host_durable",
     "HostDurable",
     "HostJournal",
-    "read_host_records",
-    "input_digest",
-    "same_input",
+    "Journal",
+    "PgJournal",
+    "Remote",
+    "RunRandom",
+    "SubRecord",
+    "active",
+    "approve",
+    "call_remote_agent",
+    "call_with_budget_actions",
     "check_resumable",
+    "current_scope",
+    "decide",
+    "decode_model_response",
+    "decode_result",
+    "deny",
+    "digest",
+    "encode_model_response",
+    "encode_result",
+    "gated",
+    "host_durable",
+    "input_digest",
+    "journaled_model_call",
+    "list_requests",
+    "msg_fingerprint",
+    "msg_from_record",
+    "msg_record",
+    "read_host_records",
+    "readable",
+    "request",
+    "resume_from_env",
+    "same_input",
+    "start",
+    "stop",
 ]
 
 __getattr__, __dir__ = lazy_exports("agentcast.durable", globals(), _EXPORTS)

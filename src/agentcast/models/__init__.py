@@ -8,93 +8,101 @@ from agentcast._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from agentcast.models.anthropic_chat import AnthropicChatModel as AnthropicChatModel
-    from agentcast.models.openai_chat import AzureOpenAIChatModel as AzureOpenAIChatModel
     from agentcast.models.base import ChatModel as ChatModel
     from agentcast.models.base import ChatModelBase as ChatModelBase
-    from agentcast.models.dashscope_chat import DashScopeChatModel as DashScopeChatModel
-    from agentcast.models.dashscope_media import DashScopeImageSynthesisModel as DashScopeImageSynthesisModel
-    from agentcast.models.dashscope_media import DashScopeMultiModalModel as DashScopeMultiModalModel
-    from agentcast.models.dashscope_media import DashScopeTextEmbeddingModel as DashScopeTextEmbeddingModel
-    from agentcast.models.parsers import DictFilterMixin as DictFilterMixin
-    from agentcast.models.embeddings import EmbeddingModel as EmbeddingModel
-    from agentcast.models.embeddings import EmbeddingModelBase as EmbeddingModelBase
-    from agentcast.models.fallback import FallbackModel as FallbackModel
-    from agentcast.models.gemini_chat import GeminiChatModel as GeminiChatModel
-    from agentcast.models.gemini_embedding import GeminiEmbeddingModel as GeminiEmbeddingModel
-    from agentcast.models.hf_local import HFLocalChatModel as HFLocalChatModel
-    from agentcast.models.embeddings import HTTPEmbeddingModel as HTTPEmbeddingModel
-    from agentcast.models.media import ImageModel as ImageModel
-    from agentcast.models.parsing import JsonDictParser as JsonDictParser
-    from agentcast.models.litellm_chat import LiteLLMChatModel as LiteLLMChatModel
-    from agentcast.models.parsers import MarkdownCodeBlockParser as MarkdownCodeBlockParser
-    from agentcast.models.parsers import MarkdownJsonDictParser as MarkdownJsonDictParser
-    from agentcast.models.parsers import MarkdownJsonObjectParser as MarkdownJsonObjectParser
     from agentcast.models.base import ModelChunk as ModelChunk
     from agentcast.models.base import ModelResponse as ModelResponse
-    from agentcast.models.parsers import MultiTaggedContentParser as MultiTaggedContentParser
-    from agentcast.models.ollama_chat import OllamaChatModel as OllamaChatModel
-    from agentcast.models.embeddings import OllamaEmbeddingModel as OllamaEmbeddingModel
-    from agentcast.models.ollama_generate import OllamaGenerateModel as OllamaGenerateModel
-    from agentcast.models.openai_chat import OpenAIChatModel as OpenAIChatModel
-    from agentcast.models.embeddings import OpenAIEmbeddingModel as OpenAIEmbeddingModel
-    from agentcast.models.media import OpenAIImageModel as OpenAIImageModel
-    from agentcast.models.media import OpenAISpeechToText as OpenAISpeechToText
-    from agentcast.models.media import OpenAITextToSpeech as OpenAITextToSpeech
-    from agentcast.models.post_api import PostAPIChatModel as PostAPIChatModel
-    from agentcast.models.parsers import ReplyParser as ReplyParser
-    from agentcast.models.embeddings import SentenceTransformerEmbeddingModel as SentenceTransformerEmbeddingModel
-    from agentcast.models.media import SpeechToText as SpeechToText
-    from agentcast.models.retry import StreamRelay as StreamRelay
-    from agentcast.models.parsers import TaggedContent as TaggedContent
-    from agentcast.models.media import TextToSpeech as TextToSpeech
     from agentcast.models.base import ToolCall as ToolCall
     from agentcast.models.base import Usage as Usage
-    from agentcast.models.openai_compatible import YiChatModel as YiChatModel
-    from agentcast.models.openai_compatible import ZhipuAIChatModel as ZhipuAIChatModel
-    from agentcast.models.openai_compatible import ZhipuAIEmbeddingModel as ZhipuAIEmbeddingModel
-    from agentcast.models.registry import build_model as build_model
-    from agentcast.models.fallback import call_chain as call_chain
-    from agentcast.models.parsing import call_parsed as call_parsed
-    from agentcast.models.fallback import check_fallback_config as check_fallback_config
-    from agentcast.models.registry import clear_model_configs as clear_model_configs
-    from agentcast.models.parsing import describe_validation_error as describe_validation_error
-    from agentcast.models.post_api import dig as dig
-    from agentcast.models.retry import drain as drain
-    from agentcast.models.parsing import error_text as error_text
-    from agentcast.models.parsers import extract_between as extract_between
-    from agentcast.models.fallback import falls_back as falls_back
-    from agentcast.models.parsers import filter_keys as filter_keys
-    from agentcast.models.gemini_chat import generation_config as generation_config
-    from agentcast.models.registry import get_model as get_model
-    from agentcast.models.litellm_chat import import_litellm as import_litellm
-    from agentcast.models.registry import known_model_types as known_model_types
-    from agentcast.models.registry import load_model_configs as load_model_configs
-    from agentcast.models.parsing import parse_json as parse_json
-    from agentcast.models.parsing import prepare_structured as prepare_structured
-    from agentcast.models.registry import read_config_file as read_config_file
-    from agentcast.models.parsing import reask_messages as reask_messages
-    from agentcast.models.registry import register_model_type as register_model_type
-    from agentcast.models.registry import register_string_resolver as register_string_resolver
-    from agentcast.models.repair import repair_json as repair_json
-    from agentcast.models.retry import request_with_retries as request_with_retries
-    from agentcast.models.providers import resolve_model_string as resolve_model_string
-    from agentcast.models.parsing import schema_instruction as schema_instruction
-    from agentcast.models.gemini_chat import tool_config as tool_config
-    from agentcast.models.registry import validate_model_config as validate_model_config
     from agentcast.models.base import model_event as model_event
     from agentcast.models.base import take_text_tool_calls as take_text_tool_calls
     from agentcast.models.base import warn_length_cut as warn_length_cut
     from agentcast.models.call import CallOptions as CallOptions
-    from agentcast.models.call import run_call as run_call
     from agentcast.models.call import guarded_request as guarded_request
-    from agentcast.models.retry import retry_call as retry_call
-    from agentcast.models.text_tools import tool_calls_in_text as tool_calls_in_text
-    from agentcast.models.ollama_chat import apply_generate_args as apply_generate_args
-    from agentcast.models.idempotency import idempotency_call_key as idempotency_call_key
+    from agentcast.models.call import run_call as run_call
+    from agentcast.models.dashscope_chat import DashScopeChatModel as DashScopeChatModel
+    from agentcast.models.dashscope_media import (
+        DashScopeImageSynthesisModel as DashScopeImageSynthesisModel,
+    )
+    from agentcast.models.dashscope_media import (
+        DashScopeMultiModalModel as DashScopeMultiModalModel,
+    )
+    from agentcast.models.dashscope_media import (
+        DashScopeTextEmbeddingModel as DashScopeTextEmbeddingModel,
+    )
+    from agentcast.models.embeddings import EmbeddingModel as EmbeddingModel
+    from agentcast.models.embeddings import EmbeddingModelBase as EmbeddingModelBase
+    from agentcast.models.embeddings import HTTPEmbeddingModel as HTTPEmbeddingModel
+    from agentcast.models.embeddings import OllamaEmbeddingModel as OllamaEmbeddingModel
+    from agentcast.models.embeddings import OpenAIEmbeddingModel as OpenAIEmbeddingModel
+    from agentcast.models.embeddings import (
+        SentenceTransformerEmbeddingModel as SentenceTransformerEmbeddingModel,
+    )
+    from agentcast.models.fallback import FallbackModel as FallbackModel
+    from agentcast.models.fallback import call_chain as call_chain
+    from agentcast.models.fallback import check_fallback_config as check_fallback_config
+    from agentcast.models.fallback import falls_back as falls_back
+    from agentcast.models.gemini_chat import GeminiChatModel as GeminiChatModel
+    from agentcast.models.gemini_chat import generation_config as generation_config
+    from agentcast.models.gemini_chat import tool_config as tool_config
+    from agentcast.models.gemini_embedding import GeminiEmbeddingModel as GeminiEmbeddingModel
+    from agentcast.models.hf_local import HFLocalChatModel as HFLocalChatModel
     from agentcast.models.idempotency import bind_call_key as bind_call_key
+    from agentcast.models.idempotency import idempotency_call_key as idempotency_call_key
+    from agentcast.models.idempotency import idempotency_header_now as idempotency_header_now
     from agentcast.models.idempotency import next_idempotency_key as next_idempotency_key
     from agentcast.models.idempotency import sending_idempotency_key as sending_idempotency_key
-    from agentcast.models.idempotency import idempotency_header_now as idempotency_header_now
+    from agentcast.models.litellm_chat import LiteLLMChatModel as LiteLLMChatModel
+    from agentcast.models.litellm_chat import import_litellm as import_litellm
+    from agentcast.models.media import ImageModel as ImageModel
+    from agentcast.models.media import OpenAIImageModel as OpenAIImageModel
+    from agentcast.models.media import OpenAISpeechToText as OpenAISpeechToText
+    from agentcast.models.media import OpenAITextToSpeech as OpenAITextToSpeech
+    from agentcast.models.media import SpeechToText as SpeechToText
+    from agentcast.models.media import TextToSpeech as TextToSpeech
+    from agentcast.models.ollama_chat import OllamaChatModel as OllamaChatModel
+    from agentcast.models.ollama_chat import apply_generate_args as apply_generate_args
+    from agentcast.models.ollama_generate import OllamaGenerateModel as OllamaGenerateModel
+    from agentcast.models.openai_chat import AzureOpenAIChatModel as AzureOpenAIChatModel
+    from agentcast.models.openai_chat import OpenAIChatModel as OpenAIChatModel
+    from agentcast.models.openai_compatible import YiChatModel as YiChatModel
+    from agentcast.models.openai_compatible import ZhipuAIChatModel as ZhipuAIChatModel
+    from agentcast.models.openai_compatible import ZhipuAIEmbeddingModel as ZhipuAIEmbeddingModel
+    from agentcast.models.parsers import DictFilterMixin as DictFilterMixin
+    from agentcast.models.parsers import MarkdownCodeBlockParser as MarkdownCodeBlockParser
+    from agentcast.models.parsers import MarkdownJsonDictParser as MarkdownJsonDictParser
+    from agentcast.models.parsers import MarkdownJsonObjectParser as MarkdownJsonObjectParser
+    from agentcast.models.parsers import MultiTaggedContentParser as MultiTaggedContentParser
+    from agentcast.models.parsers import ReplyParser as ReplyParser
+    from agentcast.models.parsers import TaggedContent as TaggedContent
+    from agentcast.models.parsers import extract_between as extract_between
+    from agentcast.models.parsers import filter_keys as filter_keys
+    from agentcast.models.parsing import JsonDictParser as JsonDictParser
+    from agentcast.models.parsing import call_parsed as call_parsed
+    from agentcast.models.parsing import describe_validation_error as describe_validation_error
+    from agentcast.models.parsing import error_text as error_text
+    from agentcast.models.parsing import parse_json as parse_json
+    from agentcast.models.parsing import prepare_structured as prepare_structured
+    from agentcast.models.parsing import reask_messages as reask_messages
+    from agentcast.models.parsing import schema_instruction as schema_instruction
+    from agentcast.models.post_api import PostAPIChatModel as PostAPIChatModel
+    from agentcast.models.post_api import dig as dig
+    from agentcast.models.providers import resolve_model_string as resolve_model_string
+    from agentcast.models.registry import build_model as build_model
+    from agentcast.models.registry import clear_model_configs as clear_model_configs
+    from agentcast.models.registry import get_model as get_model
+    from agentcast.models.registry import known_model_types as known_model_types
+    from agentcast.models.registry import load_model_configs as load_model_configs
+    from agentcast.models.registry import read_config_file as read_config_file
+    from agentcast.models.registry import register_model_type as register_model_type
+    from agentcast.models.registry import register_string_resolver as register_string_resolver
+    from agentcast.models.registry import validate_model_config as validate_model_config
+    from agentcast.models.repair import repair_json as repair_json
+    from agentcast.models.retry import StreamRelay as StreamRelay
+    from agentcast.models.retry import drain as drain
+    from agentcast.models.retry import request_with_retries as request_with_retries
+    from agentcast.models.retry import retry_call as retry_call
+    from agentcast.models.text_tools import tool_calls_in_text as tool_calls_in_text
 
 # public name -> module that defines it (one line each; keep the three lists in step)
 _EXPORTS: dict[str, str] = {
@@ -191,6 +199,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "AnthropicChatModel",
     "AzureOpenAIChatModel",
+    "CallOptions",
     "ChatModel",
     "ChatModelBase",
     "DashScopeChatModel",
@@ -234,6 +243,8 @@ __all__ = [
     "YiChatModel",
     "ZhipuAIChatModel",
     "ZhipuAIEmbeddingModel",
+    "apply_generate_args",
+    "bind_call_key",
     "build_model",
     "call_chain",
     "call_parsed",
@@ -248,9 +259,14 @@ __all__ = [
     "filter_keys",
     "generation_config",
     "get_model",
+    "guarded_request",
+    "idempotency_call_key",
+    "idempotency_header_now",
     "import_litellm",
     "known_model_types",
     "load_model_configs",
+    "model_event",
+    "next_idempotency_key",
     "parse_json",
     "prepare_structured",
     "read_config_file",
@@ -260,23 +276,15 @@ __all__ = [
     "repair_json",
     "request_with_retries",
     "resolve_model_string",
+    "retry_call",
+    "run_call",
     "schema_instruction",
+    "sending_idempotency_key",
+    "take_text_tool_calls",
+    "tool_calls_in_text",
     "tool_config",
     "validate_model_config",
-    "model_event",
-    "take_text_tool_calls",
     "warn_length_cut",
-    "CallOptions",
-    "run_call",
-    "guarded_request",
-    "retry_call",
-    "tool_calls_in_text",
-    "apply_generate_args",
-    "idempotency_call_key",
-    "bind_call_key",
-    "next_idempotency_key",
-    "sending_idempotency_key",
-    "idempotency_header_now",
 ]
 
 __getattr__, __dir__ = lazy_exports("agentcast.models", globals(), _EXPORTS)
