@@ -187,18 +187,11 @@ def test_killed_and_resumed_makes_no_completed_request_twice(tmp_path: Path, ser
 
 # --- the werewolf example: killed mid-game, resumed with --resume ----------------------------
 WEREWOLF = HERE.parents[1] / "examples" / "werewolf.py"
-KILLER = """
-import os, runpy, signal, sys
-from agentcast.durable.journal import Journal
-n = int(os.environ.get("KILL_RECORD", "0"))
-if n:
-    original, stored = Journal.write_call, [0]
-    def record_then_die(self, *rec):
-        original(self, *rec)
-        stored[0] += 1
-        if stored[0] == n:
-            os.kill(os.getpid(), signal.SIGKILL)
-    Journal.write_call = record_then_die
+KILLER = f"""
+import os, runpy, sys
+sys.path.insert(0, {str(HERE)!r})
+from kill_points import kill_after_record
+kill_after_record(int(os.environ.get("KILL_RECORD", "0")))
 sys.argv = [sys.argv[1], *sys.argv[2:]]
 sys.path.insert(0, os.path.dirname(sys.argv[0]))
 runpy.run_path(sys.argv[0], run_name="__main__")

@@ -16,8 +16,9 @@ import os
 import signal
 import sys
 
+from kill_points import kill_after_record  # this script's folder
+
 import agentcast as ac
-from agentcast.durable.journal import Journal
 from agentcast.testing import FunctionModel
 
 COUNT = os.environ["COUNT"]
@@ -32,17 +33,7 @@ def count(kind: str) -> int:
         return sum(1 for line in f if line.strip() == kind)
 
 
-if KILL_RECORD:
-    original = Journal.write_call  # what every agent call's record goes through
-    stored = [0]
-
-    def record_then_die(self, *rec):  # stored, then killed before anyone sees the result
-        original(self, *rec)
-        stored[0] += 1
-        if stored[0] == KILL_RECORD:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    Journal.write_call = record_then_die
+kill_after_record(KILL_RECORD)
 
 
 def reply_fn(name: str):

@@ -11,29 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[2]))  # tests.durable.ray_agents
 
 import agentcast as ac  # noqa: E402
-from agentcast.durable.journal import Journal  # noqa: E402
 from agentcast.runtime.ray_backend import AgentHost  # noqa: E402
+from tests.durable.kill_points import kill_after_record  # noqa: E402
 from tests.durable.ray_agents import ServedDialog, Thinker  # noqa: E402
 
 KILL_RECORD = int(os.environ.get("KILL_RECORD", "0"))
-if KILL_RECORD:
-    original = Journal.write_call  # what every agent call's record goes through
-    stored = [0]
-
-    def record_then_die(self, *rec):  # stored, then killed before anyone sees the result
-        original(self, *rec)
-        stored[0] += 1
-        if stored[0] == KILL_RECORD:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    Journal.write_call = record_then_die
+kill_after_record(KILL_RECORD)
 
 
 def main() -> None:
