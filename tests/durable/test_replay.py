@@ -132,47 +132,14 @@ def test_calling_another_agent_is_a_divergence(tmp_path: Path):
 
 
 def test_side_effecting_tool_in_flight_stops_then_reruns_when_asked(tmp_path: Path):
-    from agentcast.models.base import ToolCall
-    from agentcast.observe.run import current_run
-
-    sent: list[str] = []
-
-    def send_email(to: str) -> str:
-        """Send an email."""
-        sent.append(to)
-        return "sent"
-
-    async def crash_inside(to: str) -> str:
-        raise KeyboardInterrupt  # stands for the process dying inside the tool
-
-    tools = ac.Toolkit()
-    tools.add_tool(crash_inside, name="send_email")
-
-    class Mailer(ac.Agent):
-        async def reply(self, x):
-            r = await self.toolkit.call(ToolCall("1", "send_email", {"to": "bob"}), agent=self.name)
-            return ac.Msg(self.name, r.text())
-
-    ac.init(run_dir=tmp_path, durable=True, logger_level="WARNING")
-    run_id = current_run().id
-    m = Mailer("mailer")
-    m.toolkit = tools
-    with pytest.raises(BaseException):
-        m(ac.Msg("user", "mail bob", role="user")).content
+    run_id, mailer = _crash_inside_a_mailer(tmp_path)
     # resume: the tool had started and has no result, and it is not idempotent
-    tools2 = ac.Toolkit()
-    tools2.add_tool(send_email)
-    ac.init(run_dir=tmp_path, resume=run_id, logger_level="WARNING")
-    m2 = Mailer("mailer")
-    m2.toolkit = tools2
+    sent: list[str] = []
     with pytest.raises(ac.AgentCallError) as info:
-        m2(ac.Msg("user", "mail bob", role="user")).content
+        _resume_mailer(tmp_path, run_id, mailer, sent).content
     assert isinstance(info.value.original, InFlightToolError)
     assert info.value.original.tool == "send_email" and sent == []
-    ac.init(run_dir=tmp_path, resume=run_id, in_flight="rerun", logger_level="WARNING")
-    m3 = Mailer("mailer")
-    m3.toolkit = tools2
-    assert m3(ac.Msg("user", "mail bob", role="user")).content == "sent"
+    assert _resume_mailer(tmp_path, run_id, mailer, sent, in_flight="rerun").content == "sent"
     assert sent == ["bob"]
 
 
@@ -201,7 +168,8 @@ def _crash_inside_a_mailer(tmp_path: Path) -> tuple[str, type]:
     return run_id, Mailer
 
 
-def _resume_mailer(tmp_path: Path, run_id: str, mailer: type, sent: list) -> ac.Msg:
+def _resume_mailer(tmp_path: Path, run_id: str, mailer: type, sent: list,
+                   **init: str) -> ac.Msg:
     def send_email(to: str) -> str:
         """Send an email."""
         sent.append(to)
@@ -209,7 +177,7 @@ def _resume_mailer(tmp_path: Path, run_id: str, mailer: type, sent: list) -> ac.
 
     tools = ac.Toolkit()
     tools.add_tool(send_email)
-    ac.init(run_dir=tmp_path, resume=run_id, logger_level="ERROR")
+    ac.init(run_dir=tmp_path, resume=run_id, logger_level="ERROR", **init)
     m = mailer("mailer")
     m.toolkit = tools
     return m(ac.Msg("user", "mail bob", role="user"))

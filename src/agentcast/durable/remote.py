@@ -70,9 +70,9 @@ from agentcast.durable.journal import CallRecord, SubRecord
 from agentcast.durable.replay import (
     Durable,
     current_scope,
-    encode_result,
     input_digest,
     same_input,
+    with_input,
 )
 from agentcast.exceptions import DivergenceError
 from agentcast.runtime.ray_host import Answer, Envelope
@@ -164,7 +164,7 @@ class DurableCall(Envelope):
         if (name, seq) in durable.remote.from_hosts:  # the driver died before recording it
             durable.remote.from_hosts.discard((name, seq))
             durable.journal.record_call(CallRecord(name, seq, rec.digest, pos, rec.result,
-                                                   _with_input(rec.state, given)))
+                                                   with_input(rec.state, given)))
         durable.replayed += 1
         # The host applies the recorded state change in mailbox order and answers with the
         # recorded result; the placeholder resolves then (one round trip, no model), so an
@@ -180,7 +180,7 @@ class DurableCall(Envelope):
         name, seq = proxy.name, self.seq
         pos, given = durable.take_position(name, seq)
         durable.journal.record_call(CallRecord(name, seq, self.dg, pos, result,
-                                               _with_input(state, given)))
+                                               with_input(state, given)))
         durable.remote.from_hosts.discard((name, seq))
         durable.live += 1
         return value
@@ -188,16 +188,6 @@ class DurableCall(Envelope):
     # --- in the host ---------------------------------------------------------------------
     def answer(self, value: Any) -> Any:
         return value if self.note is None else Answer(value, self.note)
-
-
-def _with_input(state: dict[str, Any], given: Any) -> dict[str, Any]:
-    """A call from outside keeps the message it was sent (as in process: the run store's
-    copy shows it); a placeholder (another call's result) is that call's record."""
-    from agentcast.message import Msg
-
-    if given.__class__ is not Msg:
-        return state
-    return {**state, "input": encode_result(given)}
 
 
 def _arrive(x: Any, seq: int, run: Run, dg: str, replay: dict[str, Any] | None,

@@ -150,6 +150,14 @@ def encode_result(value: Any) -> Any:
     return {"t": "raw", "v": value}
 
 
+def with_input(state: dict[str, Any], given: Any) -> dict[str, Any]:
+    """A call's recorded state change, with what an outside caller sent it when that was a
+    value (the store's copy shows it); another call's placeholder is that call's record."""
+    if given is None or given.__class__ is Placeholder:
+        return state
+    return {**state, "input": encode_result(given)}
+
+
 def decode_result(data: Any) -> Any:
     if not isinstance(data, dict):  # a tagged tuple (a list once it went through JSON)
         if data[0] == "l":
@@ -304,14 +312,9 @@ class Durable:
         if extra:
             state["extra"] = extra
         name = actor.name
-        pos = 0
-        if self._positions:
-            entry = self._positions.pop((name, seq), None)
-            if entry is not None:
-                pos, given = entry
-                if given is not None and given.__class__ is not Placeholder:
-                    state["input"] = encode_result(given)
-        self.journal.write_call(name, seq, dg, pos, encode_result(value), state)
+        pos, given = self.take_position(name, seq)
+        self.journal.write_call(name, seq, dg, pos, encode_result(value),
+                                with_input(state, given))
         self.live += 1
 
     async def run_async(self, actor: Any, x: Any, seq: int,
@@ -415,8 +418,8 @@ class Durable:
             return response
         # not recorded, or in flight at a crash: models are retried, under the key the
         # killed attempt sent, so a server that honours keys answers it without billing twice
-        with idempotency.bind_call_key(idempotency.idempotency_call_key(self.journal.run_id, scope.agent,
-                                                    scope.seq, k)):
+        key = idempotency.idempotency_call_key(self.journal.run_id, scope.agent, scope.seq, k)
+        with idempotency.bind_call_key(key):
             response = await run()
         self.journal.record_subcall(scope.agent, scope.seq, "model", k, dg, done=True,
                                     result=encode_model_response(response, config))
@@ -565,4 +568,4 @@ def decode_model_response(d: dict[str, Any]) -> Any:
                          usage=Usage(*d.get("usage", (0, 0))))
 
 
-__all__ = ["CallScope", "Durable", "current_scope"]
+__all__ = ["CallScope", "Durable", "current_scope", "with_input"]

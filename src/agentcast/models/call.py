@@ -147,13 +147,13 @@ async def _keyed(model: ChatModelBase, messages: Sequence[Msg],
                  tools: list[dict[str, Any]] | None, options: CallOptions,
                  provider_args: dict[str, Any]) -> ModelResponse:
     """The retry layer with this request's idempotency key on every attempt, when it has
-    one: in a durable run, or with ``idempotency_keys: "always"``."""
+    one: in a durable run, or with ``idempotency_keys: "always"`` (``model`` takes keys)."""
     from agentcast.models import idempotency
     from agentcast.models.retry import request_with_retries
 
     header = model.idempotency_header
     key = idempotency.next_idempotency_key(model.idempotency_keys == "always")
-    if header is None or key is None:
+    if header is None or key is None:  # (header: for the type checker; the caller checked)
         return await request_with_retries(model, messages, tools, options.on_chunk,
                                           provider_args, options.retry)
     with idempotency.sending_idempotency_key(header, key):
