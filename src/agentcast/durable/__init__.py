@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from agentcast.durable.replay import journaled_model_call as journaled_model_call
     from agentcast.durable.replay import msg_fingerprint as msg_fingerprint
     from agentcast.durable.replay import same_input as same_input
+    from agentcast.durable.replay import with_input as with_input
     from agentcast.durable.session import RESUME_ENV as RESUME_ENV
     from agentcast.durable.session import active as active
     from agentcast.durable.session import check_resumable as check_resumable
@@ -100,6 +101,7 @@ _EXPORTS: dict[str, str] = {
     "input_digest": "agentcast.durable.replay",
     "same_input": "agentcast.durable.replay",
     "check_resumable": "agentcast.durable.session",
+    "with_input": "agentcast.durable.replay",
 }
 
 __all__ = [
@@ -143,6 +145,7 @@ __all__ = [
     "same_input",
     "start",
     "stop",
+    "with_input",
 ]
 
 __getattr__, __dir__ = lazy_exports("agentcast.durable", globals(), _EXPORTS)
